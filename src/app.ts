@@ -1,0 +1,66 @@
+/**
+ * The HTTP face of token-revocation: the Identity v2.0 Revoke Token operation on Hono.
+ * Middleware order is the contract's check order (DESIGN section 1).
+ * @module
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import type { AppEnv } from "./context";
+import { fault, faultResponse, ServiceUnavailable, unavailableResponse } from "./faults";
+import { authenticate } from "./middleware/authenticate";
+import { allowedOrigins, corsFromEnv } from "./middleware/cors";
+import { clientAddress, rateLimit } from "./middleware/rate-limit";
+import { requestLog } from "./middleware/request-log";
+import { services } from "./middleware/services";
+import { revokeToken } from "./routes/revoke-token";
+
+export const TOKENS_PATH = "/v2.0/tokens";
+export const TOKEN_PATH = "/v2.0/tokens/:tokenId";
+
+export function createApp(): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  // The id is always ours: a client-supplied one could carry anything, a token included.
+  app.use(requestId({ headerName: "" }));
+  app.use(requestLog());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) => {
+        const allow = allowedOrigins(c.env.CORS_ALLOW_ORIGINS).length > 0 ? [...methods, "OPTIONS"] : methods;
+        return faultResponse(405, `Method ${c.req.method} is not allowed here`, {
+          headers: { Allow: allow.join(", ") },
+        });
+      },
+    }),
+  );
+  app.use(TOKENS_PATH, corsFromEnv());
+  app.use(TOKEN_PATH, corsFromEnv());
+
+  const revoke = [
+    rateLimit({ key: (c) => `addr:${clientAddress(c)}` }),
+    services(),
+    authenticate(),
+    rateLimit({ key: (c) => `user:${c.var.caller.identity.userId}` }),
+    bodyLimit({
+      maxSize: 0,
+      onError: () => {
+        throw fault(400, "This operation does not accept a request body");
+      },
+    }),
+    revokeToken,
+  ] as const;
+  app.delete(TOKENS_PATH, ...revoke);
+  app.delete(TOKEN_PATH, ...revoke);
+
+  app.notFound(() => faultResponse(404, "Resource not found"));
+  app.onError((error) => {
+    if (error instanceof HTTPException) return error.getResponse();
+    if (error instanceof ServiceUnavailable) return unavailableResponse(error);
+    return faultResponse(500, "The service met an unexpected error");
+  });
+  return app;
+}

@@ -1,0 +1,40 @@
+/**
+ * Chooses the token authority named by `TOKEN_AUTHORITY` and enforces expiry for all of them.
+ * @module
+ */
+import { registryAuthority } from "./registry";
+import type { TokenAuthority, TokenIdentity } from "./types";
+
+export { AuthorityUnavailable, type TokenAuthority, type TokenIdentity } from "./types";
+
+/** The authority for this request's environment. */
+export function authorityFor(env: Env): TokenAuthority {
+  const name = env.TOKEN_AUTHORITY || "registry";
+  switch (name) {
+    case "registry":
+      return withExpiry(registryAuthority(env.TOKENS));
+    default:
+      throw new ConfigurationError(`TOKEN_AUTHORITY "${name}" is not supported`);
+  }
+}
+
+/** The worker is deployed with a setting it cannot work with. */
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+// One place decides "expired", whatever the authority's own rules: an identity whose expiry is
+// missing, unparsable or past is no identity.
+function withExpiry(authority: TokenAuthority): TokenAuthority {
+  return {
+    async inspect(token) {
+      const identity = await authority.inspect(token);
+      return identity && isCurrent(identity) ? identity : null;
+    },
+  };
+}
+
+export function isCurrent(identity: TokenIdentity, now = Date.now()): boolean {
+  const expires = Date.parse(identity.expiresAt);
+  return Number.isFinite(expires) && expires > now;
+}

@@ -1,0 +1,11 @@
+/**
+ * token-revocation: the Worker's entry points.
+ * @module
+ */
+import { createApp } from "./app";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

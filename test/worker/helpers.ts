@@ -1,0 +1,86 @@
+/**
+ * Test helpers: register real tokens in the local `TOKENS` namespace and call the real worker,
+ * optionally with some bindings wrapped (never replaced) to inject faults or count operations.
+ * @module
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { registryEntry } from "../../src/authority/registry";
+import worker from "../../src/index";
+import { hashToken } from "../../src/token";
+import type { RevocationRecord } from "../../src/store/revocations";
+import { revocationKey } from "../../src/store/revocations";
+
+export const ORIGIN = "https://identity.example.test";
+
+export interface IssueOptions {
+  role?: string | string[];
+  domain?: string;
+  user?: string;
+  /** Seconds until expiry; negative for a token that has already expired. */
+  ttl?: number;
+}
+
+export interface Issued {
+  token: string;
+  hash: string;
+  userId: string;
+  domain: string;
+}
+
+/** Registers a fresh random token, as `npm run tokens -- issue` does, and returns it. */
+export async function issue({ role = "identity:default", domain = "acme", user, ttl = 3600 }: IssueOptions = {}): Promise<Issued> {
+  const token = `tok-${crypto.randomUUID()}`;
+  const { key, record } = await registryEntry(token, {
+    username: user ?? `user-${crypto.randomUUID()}`,
+    domainId: domain,
+    roles: Array.isArray(role) ? role : [role],
+    ttlSeconds: ttl,
+  });
+  await env.TOKENS.put(key, JSON.stringify(record));
+  return { token, hash: await hashToken(token), userId: record.userId, domain };
+}
+
+/** A fresh client address per call, so the per-address limit never links unrelated tests. */
+export const someAddress = (): string =>
+  `10.${rnd()}.${rnd()}.${rnd()}`;
+const rnd = () => Math.floor(Math.random() * 256);
+
+export interface CallOptions extends RequestInit {
+  token?: string;
+  /** Bindings to use instead of the real ones (wrappers around them). */
+  bindings?: Partial<Env>;
+}
+
+/** Sends a request to the worker's fetch handler and waits for its background work. */
+export async function call(path: string, { token, bindings, headers, ...init }: CallOptions = {}): Promise<Response> {
+  const request = new Request(`${ORIGIN}${path}`, { method: "DELETE", ...init, headers: withDefaults(headers, token) });
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(request, { ...env, ...bindings } as Env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+function withDefaults(headers: HeadersInit | undefined, token: string | undefined): Headers {
+  const result = new Headers(headers);
+  if (!result.has("CF-Connecting-IP")) result.set("CF-Connecting-IP", someAddress());
+  if (token !== undefined && !result.has("X-Auth-Token")) result.set("X-Auth-Token", token);
+  return result;
+}
+
+/** The stored revocation record for a token, read straight from KV. */
+export async function storedRevocation(token: string): Promise<{ value: RevocationRecord | null; metadata: unknown }> {
+  const { value, metadata } = await env.REVOCATIONS.getWithMetadata<RevocationRecord>(revocationKey(await hashToken(token)), "json");
+  return { value, metadata };
+}
+
+/** The v2.0 fault in a response, checked for shape; returns [rootKey, body]. */
+export async function faultOf(response: Response): Promise<[string, { code: number; message: string; retryAfter?: string }]> {
+  const body = (await response.json()) as Record<string, { code: number; message: string }>;
+  const keys = Object.keys(body);
+  if (keys.length !== 1) throw new Error(`fault has ${keys.length} root keys`);
+  const key = keys[0] as string;
+  return [key, body[key] as { code: number; message: string }];
+}
+
+export { env };
