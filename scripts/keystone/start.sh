@@ -129,12 +129,13 @@ enabled = false
 password_hash_rounds = 4
 
 [oslo_policy]
-# Empty override file and no policy.d: only the in-code default policy applies,
+# Empty override file and empty policy.d: only the in-code default policy applies,
 # never /etc/keystone/policy.yaml or /etc/keystone/policy.d/* from the package.
 policy_file = $STATE_DIR/policy.yaml
-policy_dirs =
+policy_dirs = $STATE_DIR/policy.d
 EOF
 echo '# no overrides: in-code defaults' >"$STATE_DIR/policy.yaml"
+mkdir -p "$STATE_DIR/policy.d"
 
 # ---------------------------------------------------------------------------
 # 3. Keys, schema, admin user/project/role, identity endpoint.

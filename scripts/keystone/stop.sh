@@ -27,7 +27,8 @@ if [[ -f "$STATE_DIR/env" ]]; then
 fi
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
-alive() { kill -0 "$1" 2>/dev/null; }
+# A zombie still answers kill -0 but no longer holds the port.
+alive() { kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 
 PID_FILE="$STATE_DIR/keystone.pid"
 if [[ -f "$PID_FILE" ]]; then

@@ -54,7 +54,10 @@ function requestedTokenId(c: Context<AppEnv>): string | undefined {
 
   const problem = tokenProblem(tokenId);
   if (problem === "empty" || problem === "too long" || problem === "control characters") {
-    throw fault(400, `tokenId is invalid: ${problem === "empty" ? "it is empty" : problem === "too long" ? "it is longer than 8 KiB" : "it holds control characters"}`);
+    throw fault(
+      400,
+      `tokenId is invalid: ${problem === "empty" ? "it is empty" : problem === "too long" ? "it is longer than 8 KiB" : "it holds control characters"}`,
+    );
   }
   return tokenId;
 }

@@ -7,9 +7,9 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { registryEntry } from "../../src/authority/registry";
 import worker from "../../src/index";
-import { hashToken } from "../../src/token";
 import type { RevocationRecord } from "../../src/store/revocations";
 import { revocationKey } from "../../src/store/revocations";
+import { hashToken } from "../../src/token";
 
 export const ORIGIN = "https://identity.example.test";
 
@@ -29,7 +29,12 @@ export interface Issued {
 }
 
 /** Registers a fresh random token, as `npm run tokens -- issue` does, and returns it. */
-export async function issue({ role = "identity:default", domain = "acme", user, ttl = 3600 }: IssueOptions = {}): Promise<Issued> {
+export async function issue({
+  role = "identity:default",
+  domain = "acme",
+  user,
+  ttl = 3600,
+}: IssueOptions = {}): Promise<Issued> {
   const token = `tok-${crypto.randomUUID()}`;
   const { key, record } = await registryEntry(token, {
     username: user ?? `user-${crypto.randomUUID()}`,
@@ -42,8 +47,7 @@ export async function issue({ role = "identity:default", domain = "acme", user, 
 }
 
 /** A fresh client address per call, so the per-address limit never links unrelated tests. */
-export const someAddress = (): string =>
-  `10.${rnd()}.${rnd()}.${rnd()}`;
+export const someAddress = (): string => `10.${rnd()}.${rnd()}.${rnd()}`;
 const rnd = () => Math.floor(Math.random() * 256);
 
 export interface CallOptions extends RequestInit {
@@ -70,12 +74,17 @@ function withDefaults(headers: HeadersInit | undefined, token: string | undefine
 
 /** The stored revocation record for a token, read straight from KV. */
 export async function storedRevocation(token: string): Promise<{ value: RevocationRecord | null; metadata: unknown }> {
-  const { value, metadata } = await env.REVOCATIONS.getWithMetadata<RevocationRecord>(revocationKey(await hashToken(token)), "json");
+  const { value, metadata } = await env.REVOCATIONS.getWithMetadata<RevocationRecord>(
+    revocationKey(await hashToken(token)),
+    "json",
+  );
   return { value, metadata };
 }
 
 /** The v2.0 fault in a response, checked for shape; returns [rootKey, body]. */
-export async function faultOf(response: Response): Promise<[string, { code: number; message: string; retryAfter?: string }]> {
+export async function faultOf(
+  response: Response,
+): Promise<[string, { code: number; message: string; retryAfter?: string }]> {
   const body = (await response.json()) as Record<string, { code: number; message: string }>;
   const keys = Object.keys(body);
   if (keys.length !== 1) throw new Error(`fault has ${keys.length} root keys`);
