@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { expirationFor, MIN_EXPIRATION_SECONDS } from "../../src/store/revocations";
+import { constantTimeEqual, hashToken, MAX_TOKEN_LENGTH, tokenProblem } from "../../src/token";
+
+describe("tokenProblem", () => {
+  it("accepts printable ASCII up to 8 KiB", () => {
+    expect(tokenProblem("abc")).toBeNull();
+    expect(tokenProblem("a".repeat(MAX_TOKEN_LENGTH))).toBeNull();
+    expect(tokenProblem("eyJhbGciOiJIUzI1NiJ9.e30.sig-_~")).toBeNull();
+  });
+
+  it("names each kind of problem", () => {
+    expect(tokenProblem("")).toBe("empty");
+    expect(tokenProblem("a".repeat(MAX_TOKEN_LENGTH + 1))).toBe("too long");
+    expect(tokenProblem("a\u0000b")).toBe("control characters");
+    expect(tokenProblem("a\tb")).toBe("control characters");
+    expect(tokenProblem("a\u007fb")).toBe("control characters");
+    expect(tokenProblem("a b")).toBe("not printable ASCII");
+    expect(tokenProblem("tökén")).toBe("not printable ASCII");
+  });
+});
+
+describe("hashToken", () => {
+  it("is base64url SHA-256 without padding", async () => {
+    // SHA-256("abc") = ba7816bf 8f01cfea ... (FIPS 180-2 test vector)
+    expect(await hashToken("abc")).toBe("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+    expect(await hashToken("x".repeat(MAX_TOKEN_LENGTH))).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+});
+
+describe("constantTimeEqual", () => {
+  it("compares whole strings", () => {
+    expect(constantTimeEqual("same", "same")).toBe(true);
+    expect(constantTimeEqual("same", "sane")).toBe(false);
+    expect(constantTimeEqual("same", "same!")).toBe(false);
+    expect(constantTimeEqual("", "")).toBe(true);
+  });
+});
+
+describe("expirationFor", () => {
+  const now = Date.parse("2026-01-01T00:00:00Z");
+  it("is the token's own expiry", () => {
+    expect(expirationFor("2026-01-01T01:00:00Z", now)).toBe(now / 1000 + 3600);
+  });
+  it("is at least 60 s from now, which KV requires", () => {
+    expect(expirationFor("2026-01-01T00:00:01Z", now)).toBe(now / 1000 + MIN_EXPIRATION_SECONDS);
+    expect(expirationFor("not a date", now)).toBe(now / 1000 + MIN_EXPIRATION_SECONDS);
+  });
+});

@@ -1,0 +1,194 @@
+/**
+ * Every bad input of issue 2: each gets a clear v2.0 fault, never a 500, and writes nothing.
+ */
+import { exports } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { FAULT_KEYS } from "../../src/faults";
+import { call, env, faultOf, issue, ORIGIN } from "./helpers";
+
+/** Counts KV writes on the real namespace for the duration of one request. */
+function countingWrites(kv: KVNamespace): { kv: KVNamespace; writes: () => number } {
+  let writes = 0;
+  const wrapped = new Proxy(kv, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (property === "put" || property === "delete") writes += 1;
+        return value.apply(target, args);
+      };
+    },
+  });
+  return { kv: wrapped, writes: () => writes };
+}
+
+async function expectFault(res: Response, status: number) {
+  expect(res.status).toBe(status);
+  expect(res.headers.get("Content-Type")).toBe("application/json");
+  const [key, body] = await faultOf(res);
+  expect(key).toBe(FAULT_KEYS[status as keyof typeof FAULT_KEYS]);
+  expect(body.code).toBe(status);
+  expect(body.message.length).toBeGreaterThan(0);
+}
+
+describe("the caller's X-Auth-Token", () => {
+  const cases: [string, Record<string, string>][] = [
+    ["missing", {}],
+    ["empty", { "X-Auth-Token": "" }],
+    ["whitespace", { "X-Auth-Token": "   " }],
+    ["over 8 KiB", { "X-Auth-Token": "a".repeat(8193) }],
+    ["non-ASCII", { "X-Auth-Token": "tok\u00e9n" }],
+    ["a control character", { "X-Auth-Token": "tok\u0001en" }],
+    ["a tab inside", { "X-Auth-Token": "tok\ten" }],
+    ["two values", { "X-Auth-Token": "abc, def" }],
+  ];
+  it.each(cases)("%s: 401, no write", async (_, headers) => {
+    const store = countingWrites(env.REVOCATIONS);
+    await expectFault(await call("/v2.0/tokens", { headers, bindings: { REVOCATIONS: store.kv } }), 401);
+    expect(store.writes()).toBe(0);
+  });
+});
+
+describe("the tokenId", () => {
+  const admin = issue({ role: "identity:admin" });
+  const cases: [string, string, number][] = [
+    ["%2F", "/v2.0/tokens/abc%2Fdef", 404],
+    ["%00 in the path", "/v2.0/tokens/abc%00def", 400],
+    ["%00 in the query", "/v2.0/tokens?tokenId=abc%00def", 400],
+    ["unicode", `/v2.0/tokens/${encodeURIComponent("tökén-🔑")}`, 404],
+    ["10 KiB of text", `/v2.0/tokens/${"x".repeat(10240)}`, 400],
+    ["10 KiB in the query", `/v2.0/tokens?tokenId=${"x".repeat(10240)}`, 400],
+    ["empty in the query", "/v2.0/tokens?tokenId=", 400],
+    ["given twice", "/v2.0/tokens?tokenId=a&tokenId=b", 400],
+    ["path and query differ", "/v2.0/tokens/a?tokenId=b", 400],
+    ["a space", "/v2.0/tokens/a%20b", 404],
+    ["a newline", "/v2.0/tokens/a%0Ab", 400],
+  ];
+  it.each(cases)("%s: %s -> %i, no write", async (_, path, status) => {
+    const store = countingWrites(env.REVOCATIONS);
+    await expectFault(await call(path, { token: (await admin).token, bindings: { REVOCATIONS: store.kv } }), status);
+    expect(store.writes()).toBe(0);
+  });
+});
+
+describe("a request body", () => {
+  it("by Content-Length: 400, no write", async () => {
+    const user = await issue();
+    const store = countingWrites(env.REVOCATIONS);
+    const res = await call("/v2.0/tokens", {
+      token: user.token,
+      body: "tokenId=x",
+      bindings: { REVOCATIONS: store.kv },
+    });
+    await expectFault(res, 400);
+    expect(store.writes()).toBe(0);
+  });
+
+  it("chunked, through the runtime's HTTP layer: 400, no write", async () => {
+    const user = await issue();
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode("{}"));
+        controller.close();
+      },
+    });
+    const res = await exports.default.fetch(`${ORIGIN}/v2.0/tokens`, {
+      method: "DELETE",
+      headers: { "X-Auth-Token": user.token, "CF-Connecting-IP": "198.51.100.7" },
+      body,
+    });
+    await expectFault(res, 400);
+    expect(await env.REVOCATIONS.list({ prefix: `revoked:${user.hash}` })).toMatchObject({ keys: [] });
+  });
+
+  it("an empty body is no body", async () => {
+    const user = await issue();
+    expect((await call("/v2.0/tokens", { token: user.token, headers: { "Content-Length": "0" } })).status).toBe(204);
+  });
+});
+
+describe("methods and paths", () => {
+  const methods = ["GET", "POST", "PUT", "PATCH", "OPTIONS"];
+  for (const path of ["/v2.0/tokens", "/v2.0/tokens/abc"]) {
+    it.each(methods)(`%s ${path}: 405 with Allow: DELETE`, async (method) => {
+      const user = await issue();
+      const res = await call(path, { method, token: user.token });
+      await expectFault(res, 405);
+      expect(res.headers.get("Allow")).toBe("DELETE");
+    });
+    it(`HEAD ${path}: 405 with Allow: DELETE and no body`, async () => {
+      const res = await call(path, { method: "HEAD" });
+      expect(res.status).toBe(405);
+      expect(res.headers.get("Allow")).toBe("DELETE");
+    });
+  }
+
+  it.each([
+    "/v2.0/tokens/",
+    "/V2.0/TOKENS",
+    "//v2.0/tokens",
+    "/v2.0//tokens",
+    "/v2.0/tokens//abc",
+    "/v2.0/tokens/abc/def",
+    "/v3/auth/tokens",
+    "/",
+  ])("DELETE %s: 404, no write", async (path) => {
+    const user = await issue();
+    const store = countingWrites(env.REVOCATIONS);
+    await expectFault(await call(path, { token: user.token, bindings: { REVOCATIONS: store.kv } }), 404);
+    expect(store.writes()).toBe(0);
+  });
+});
+
+describe("KV failing", () => {
+  const throwing = (operation: "get" | "put") =>
+    new Proxy(env.REVOCATIONS, {
+      get(target, property) {
+        const value = Reflect.get(target, property);
+        if (property === operation) return () => Promise.reject(new Error(`KV ${operation} failed`));
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+
+  it("on read: 503 with Retry-After, nothing written", async () => {
+    const admin = await issue({ role: "identity:admin" });
+    const target = await issue();
+    const res = await call(`/v2.0/tokens/${target.token}`, {
+      token: admin.token,
+      bindings: { REVOCATIONS: throwing("get") },
+    });
+    await expectFault(res, 503);
+    expect(res.headers.get("Retry-After")).toMatch(/^[1-9]\d*$/);
+    expect(await env.REVOCATIONS.list({ prefix: `revoked:${target.hash}` })).toMatchObject({ keys: [] });
+  });
+
+  it("on write: 503 with Retry-After, nothing written; a KV 429 says retry in a second", async () => {
+    const user = await issue();
+    const throttled = new Proxy(env.REVOCATIONS, {
+      get(target, property) {
+        if (property === "put") return () => Promise.reject(new Error("KV PUT failed: 429 Too Many Requests"));
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const res = await call("/v2.0/tokens", { token: user.token, bindings: { REVOCATIONS: throttled } });
+    await expectFault(res, 503);
+    expect(res.headers.get("Retry-After")).toBe("1");
+    const failed = await call("/v2.0/tokens", { token: user.token, bindings: { REVOCATIONS: throwing("put") } });
+    await expectFault(failed, 503);
+    expect(await env.REVOCATIONS.list({ prefix: `revoked:${user.hash}` })).toMatchObject({ keys: [] });
+  });
+
+  it("the token registry failing: 503, nothing written", async () => {
+    const user = await issue();
+    const registryDown = new Proxy(env.TOKENS, {
+      get(target, property) {
+        if (property === "get") return () => Promise.reject(new Error("KV GET failed"));
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    await expectFault(await call("/v2.0/tokens", { token: user.token, bindings: { TOKENS: registryDown } }), 503);
+    expect(await env.REVOCATIONS.list({ prefix: `revoked:${user.hash}` })).toMatchObject({ keys: [] });
+  });
+});
