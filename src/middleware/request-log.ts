@@ -8,14 +8,14 @@ import { routePath } from "hono/route";
 import type { AppEnv } from "../context";
 
 export interface RequestLogOptions {
-  /** Where lines go; tests pass a collector. */
+  /** Where lines go (looked up per line, so a spy on console.log sees them). */
   write?: (line: string) => void;
 }
 
 /**
  * @example app.use(requestLog())
  */
-export function requestLog({ write = console.log }: RequestLogOptions = {}): MiddlewareHandler<AppEnv> {
+export function requestLog({ write = (line) => console.log(line) }: RequestLogOptions = {}): MiddlewareHandler<AppEnv> {
   return async function requestLog(c, next) {
     const started = Date.now();
     await next();
