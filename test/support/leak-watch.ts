@@ -1,0 +1,75 @@
+/**
+ * Remembers every raw token a test used and everything the worker sent back or logged, then
+ * looks for those tokens in responses, logs and KV: DESIGN section 2 says none may appear.
+ * @module
+ */
+import { capturedLogs } from "./capture-console";
+
+/** Shorter strings would match by chance (a fuzzed token "a" is in every message). */
+const MIN_SECRET_LENGTH = 16;
+
+const secrets = new Set<string>();
+const responses: string[] = [];
+
+/** Marks a raw token as secret for the scan. */
+export function rememberSecret(token: string): void {
+  if (token.length >= MIN_SECRET_LENGTH) secrets.add(token);
+}
+
+export const secretCount = (): number => secrets.size;
+export const responseCount = (): number => responses.length;
+
+/** Records a response's status, headers and body for the scan; returns an unread copy. */
+export async function recordResponse(response: Response): Promise<Response> {
+  const copy = response.clone();
+  const headers = [...response.headers].map(([name, value]) => `${name}: ${value}`).join("\n");
+  responses.push(`${response.status}\n${headers}\n\n${await response.text()}`);
+  return copy;
+}
+
+export interface Leak {
+  /** Where the token was found: `response #3`, `log line #12`, `KV REVOCATIONS key`... */
+  where: string;
+  /** The first characters of the token, enough to find it in the test, not to use it. */
+  tokenPrefix: string;
+}
+
+/**
+ * Scans recorded responses, captured log lines and every key, value and metadata of the given
+ * namespaces for any remembered token, raw or percent-encoded.
+ * @example expect(await findLeaks({ REVOCATIONS: env.REVOCATIONS })).toEqual([])
+ */
+export async function findLeaks(namespaces: Record<string, KVNamespace>): Promise<Leak[]> {
+  const haystacks: [string, string][] = [
+    ...responses.map((text, i): [string, string] => [`response #${i}`, text]),
+    ...capturedLogs.map((line, i): [string, string] => [`log line #${i}`, line]),
+  ];
+  for (const [name, kv] of Object.entries(namespaces)) haystacks.push(...(await kvHaystacks(name, kv)));
+
+  const needles = [...secrets].flatMap((token) =>
+    [...new Set([token, encodeURIComponent(token)])].map((n) => [token, n]),
+  );
+  const leaks: Leak[] = [];
+  for (const [where, text] of haystacks) {
+    for (const [token, needle] of needles) {
+      if (text.includes(needle as string)) leaks.push({ where, tokenPrefix: (token as string).slice(0, 8) });
+    }
+  }
+  return leaks;
+}
+
+async function kvHaystacks(name: string, kv: KVNamespace): Promise<[string, string][]> {
+  const found: [string, string][] = [];
+  let cursor: string | undefined;
+  do {
+    const page: KVNamespaceListResult<unknown> = await kv.list(cursor ? { cursor } : {});
+    for (const key of page.keys) {
+      const { value, metadata } = await kv.getWithMetadata(key.name, "text");
+      found.push([`KV ${name} key`, key.name]);
+      found.push([`KV ${name} value of ${key.name}`, value ?? ""]);
+      found.push([`KV ${name} metadata of ${key.name}`, JSON.stringify(key.metadata ?? metadata ?? null)]);
+    }
+    cursor = page.list_complete ? undefined : page.cursor;
+  } while (cursor);
+  return found;
+}
