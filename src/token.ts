@@ -29,7 +29,10 @@ export function tokenProblem(value: string): TokenProblem | null {
 /** A token as presented by a client, with its digest computed once per request. */
 export interface PresentedToken {
   readonly value: string;
-  /** base64url(SHA-256(value)), no padding: the only form of a token that is ever stored. */
+  /**
+   * base64url(SHA-256(value)), no padding: the only form of a token that is ever stored. For a JWT
+   * with `iss` and `jti`, the digest of that pair instead (see {@link revocationSubject}).
+   */
   readonly hash: string;
 }
 
@@ -46,9 +49,43 @@ export async function hashToken(token: string): Promise<string> {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-/** Pairs a syntactically valid token with its digest. */
+/**
+ * Pairs a token with its storage digest: {@link hashToken} of {@link revocationSubject}, so a JWT
+ * with `iss` and `jti` is stored under those and any other encoding of it finds the same record.
+ * @example (await presentToken("abc")).hash === (await hashToken("abc")) // true: not a JWT
+ */
 export async function presentToken(value: string): Promise<PresentedToken> {
-  return { value, hash: await hashToken(value) };
+  return { value, hash: await hashToken(revocationSubject(value)) };
+}
+
+// Three base64url segments: a JWS in compact form. Anything else is hashed as it is.
+const JWT_SHAPE = /^[\w-]+\.([\w-]+)\.[\w-]+$/;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+/**
+ * What stands for a token in storage: for a JWS whose payload holds a string `iss` and `jti`, the
+ * pair (`jwt` + newline + JSON `[iss, jti]`); for every other token, the token itself. The payload
+ * is decoded, not verified: this is only a lookup key, and a forged token with the same pair fails
+ * verification anyway. The newline keeps the two kinds apart, since no valid token holds one.
+ * @example revocationSubject("tok-1") // "tok-1"
+ */
+export function revocationSubject(value: string): string {
+  const payload = JWT_SHAPE.exec(value)?.[1];
+  if (payload === undefined) return value;
+  const claims = decodeJsonSegment(payload);
+  if (typeof claims !== "object" || claims === null) return value;
+  const { iss, jti } = claims as { iss?: unknown; jti?: unknown };
+  if (typeof iss !== "string" || typeof jti !== "string" || jti === "") return value;
+  return `jwt\n${JSON.stringify([iss, jti])}`;
+}
+
+function decodeJsonSegment(segment: string): unknown {
+  try {
+    const binary = atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
+    return JSON.parse(strictUtf8.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -2,6 +2,9 @@
  * Chooses the token authority named by `TOKEN_AUTHORITY` and enforces expiry for all of them.
  * @module
  */
+import { jwtAuthority } from "./jwt";
+import { keystoneAuthority } from "./keystone";
+import { rackspaceAuthority } from "./rackspace";
 import { registryAuthority } from "./registry";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
@@ -13,6 +16,12 @@ export function authorityFor(env: Env): TokenAuthority {
   switch (name) {
     case "registry":
       return withExpiry(registryAuthority(env.TOKENS));
+    case "jwt":
+      return withExpiry(jwtAuthority(env));
+    case "keystone":
+      return withExpiry(keystoneAuthority(env));
+    case "rackspace":
+      return withExpiry(rackspaceAuthority(env));
     default:
       throw new ConfigurationError(`TOKEN_AUTHORITY "${name}" is not supported`);
   }

@@ -1,0 +1,64 @@
+/**
+ * Maps the claims of a verified JWT to what every token authority answers: user, domain, roles, expiry.
+ * Pure: no I/O, no verification (the caller has verified the token already).
+ * @module
+ */
+import type { JWTPayload } from "jose";
+import type { TokenIdentity } from "./types";
+
+export interface ClaimMapping {
+  /** Claim or dotted path of the domain id. */
+  domainClaim?: string;
+  /** Claim or dotted path of the roles: an array of strings, or one space-separated string. */
+  rolesClaim?: string;
+  /** Role in the token -> v2.0 role; roles not in the map are kept as they are. */
+  roleMap?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The identity a verified token stands for, or `null` when it names no user or no expiry.
+ * @example
+ * identityFromClaims({ sub: "u1", exp: 2e9, realm_access: { roles: ["admin"] } },
+ *   { rolesClaim: "realm_access.roles", roleMap: { admin: "identity:admin" } })
+ * // { userId: "u1", domainId: undefined, roles: ["identity:admin"], expiresAt: "2033-05-18T03:33:20.000Z" }
+ */
+export function identityFromClaims(
+  claims: JWTPayload,
+  { domainClaim = "domain_id", rolesClaim = "roles", roleMap = {} }: ClaimMapping = {},
+): TokenIdentity | null {
+  const { sub, exp } = claims;
+  if (typeof sub !== "string" || sub === "" || typeof exp !== "number") return null;
+  // An `exp` past the year 275760 is no date at all (and would make toISOString throw).
+  const expires = new Date(exp * 1000);
+  if (Number.isNaN(expires.getTime())) return null;
+  const domain = claimAt(claims, domainClaim);
+  return {
+    userId: sub,
+    domainId: typeof domain === "string" && domain !== "" ? domain : undefined,
+    roles: rolesFrom(claimAt(claims, rolesClaim)).map(
+      (role) => (Object.hasOwn(roleMap, role) ? roleMap[role] : role) as string,
+    ),
+    expiresAt: expires.toISOString(),
+  };
+}
+
+/**
+ * The value of a claim named `path`, or else of the dotted path (`realm_access.roles`). The whole
+ * name is tried first because namespaced claims (`https://example.com/roles`) hold dots themselves.
+ * @example claimAt({ realm_access: { roles: ["a"] } }, "realm_access.roles") // ["a"]
+ */
+export function claimAt(claims: Record<string, unknown>, path: string): unknown {
+  if (Object.hasOwn(claims, path)) return claims[path];
+  let value: unknown = claims;
+  for (const part of path.split(".")) {
+    if (typeof value !== "object" || value === null || !Object.hasOwn(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function rolesFrom(value: unknown): string[] {
+  if (typeof value === "string") return value.split(" ").filter(Boolean);
+  if (!Array.isArray(value)) return [];
+  return value.filter((role): role is string => typeof role === "string" && role !== "");
+}
