@@ -2,7 +2,7 @@
 # Stop the Keystone started by start.sh (by its PID file, whole process group)
 # and wait until its port is free.
 #   --purge   also delete the state dir (DB, keys, logs, env file).
-# Exits 0 when nothing was running.
+# Exits 0 when nothing was running; 1 if the port is still taken after stopping.
 set -euo pipefail
 
 STATE_DIR="${KEYSTONE_STATE_DIR:-/tmp/token-revocation-keystone}"
@@ -23,7 +23,7 @@ log() { printf '[keystone] %s\n' "$*" >&2; }
 # The port recorded at start time wins over the caller's KEYSTONE_PORT.
 if [[ -f "$STATE_DIR/env" ]]; then
   port_line="$(grep -E '^export KEYSTONE_PORT=' "$STATE_DIR/env" || true)"
-  [[ -n "$port_line" ]] && PORT="${port_line#export KEYSTONE_PORT=}"
+  if [[ -n "$port_line" ]]; then PORT="${port_line#export KEYSTONE_PORT=}"; fi
 fi
 
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
@@ -31,6 +31,7 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 alive() { kill -0 "$1" 2>/dev/null && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 
 PID_FILE="$STATE_DIR/keystone.pid"
+stopped=0
 if [[ -f "$PID_FILE" ]]; then
   pid="$(tr -dc '0-9' <"$PID_FILE")"
   # Only signal it if the PID still belongs to Keystone (PIDs get reused).
@@ -38,6 +39,7 @@ if [[ -f "$PID_FILE" ]]; then
     # start.sh runs it under setsid, so its process group id is its PID.
     pgid="$(awk '{print $5}' "/proc/$pid/stat" 2>/dev/null || echo "$pid")"
     log "stopping keystone (pid $pid, pgid $pgid)"
+    stopped=1
     if [[ "$pgid" == "$pid" ]]; then kill -TERM -- "-$pgid" 2>/dev/null || true; else kill -TERM "$pid" 2>/dev/null || true; fi
     for _ in $(seq 1 50); do alive "$pid" || break; sleep 0.1; done
     if alive "$pid"; then
@@ -53,10 +55,12 @@ else
 fi
 
 # Bounded wait for the listening socket to go away.
-for _ in $(seq 1 100); do port_busy || break; sleep 0.1; done
+if ((stopped)); then
+  for _ in $(seq 1 100); do port_busy || break; sleep 0.1; done
+fi
 if port_busy; then
-  log "WARNING: 127.0.0.1:$PORT is still in use (not by the Keystone from $STATE_DIR)"
-  exit 1
+  log "WARNING: 127.0.0.1:$PORT is still in use, but not by the Keystone from $STATE_DIR"
+  if ((stopped)); then exit 1; fi
 fi
 
 if ((PURGE)) && [[ -d "$STATE_DIR" ]]; then
