@@ -1,5 +1,12 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { buildAuxWorkers } from "./test/aux/build.ts";
+
+// Miniflare runs auxiliary workers as JavaScript, so they are bundled before it starts.
+const aux = buildAuxWorkers();
+// The pool names the test runner worker after the project (see getRunnerName in the pool).
+const RUNNER = "vitest-pool-workers-runner-worker";
+const REVOCATION_LOOKUP = { name: RUNNER, entrypoint: "RevocationLookup" };
 
 export default defineConfig({
   test: {
@@ -18,6 +25,29 @@ export default defineConfig({
                 RATE_LIMITER: { simple: { limit: 100, period: 60 } },
                 TIGHT_RATE_LIMITER: { simple: { limit: 3, period: 10 } },
               },
+              // RevocationLookup over a real service binding (the runner to itself), and the example
+              // sibling bound to it as a sibling would be.
+              serviceBindings: {
+                LOOKUP: REVOCATION_LOOKUP,
+                SIBLING: "sibling",
+                FAULTY_SIBLING: "faulty-sibling",
+              },
+              workers: [
+                {
+                  name: "sibling",
+                  modules: true,
+                  scriptPath: aux.sibling,
+                  compatibilityDate: "2026-04-26",
+                  serviceBindings: { REVOCATION: REVOCATION_LOOKUP },
+                },
+                {
+                  name: "faulty-sibling",
+                  modules: true,
+                  scriptPath: aux.faultySibling,
+                  compatibilityDate: "2026-04-26",
+                  serviceBindings: { REVOCATION: REVOCATION_LOOKUP },
+                },
+              ],
             },
           }),
         ],

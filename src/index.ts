@@ -4,6 +4,8 @@
  */
 import { createApp } from "./app";
 
+export { RevocationLookup } from "./lookup";
+
 const app = createApp();
 
 export default {

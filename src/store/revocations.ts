@@ -43,7 +43,15 @@ export interface RevocationStore {
   get(tokenHash: string): Promise<RevocationRecord | null>;
   /** Writes the record in one KV `put` (value, metadata and expiration together). */
   put(tokenHash: string, record: RevocationRecord): Promise<void>;
+  /**
+   * The records for many digests, read with KV bulk gets of at most {@link MAX_BULK_KEYS} keys each.
+   * The map has an entry (`null`: not revoked) for every digest given; pass distinct digests.
+   */
+  getMany(tokenHashes: readonly string[]): Promise<Map<string, RevocationRecord | null>>;
 }
+
+/** KV's limit on the keys of one bulk `get`. */
+export const MAX_BULK_KEYS = 100;
 
 export interface RevocationStoreOptions {
   /** Seconds a read may be served from the location's cache (KV's minimum is 30). */
@@ -64,6 +72,24 @@ export function revocationStore(kv: KVNamespace, { cacheTtl }: RevocationStoreOp
       } catch (error) {
         throw unavailable("read", error);
       }
+    },
+    async getMany(tokenHashes) {
+      const chunks: string[][] = [];
+      for (let i = 0; i < tokenHashes.length; i += MAX_BULK_KEYS) chunks.push(tokenHashes.slice(i, i + MAX_BULK_KEYS));
+      let found: Map<string, RevocationRecord | null>[];
+      try {
+        // The chunks are independent reads, so they go out together.
+        found = await Promise.all(
+          chunks.map((hashes) => kv.get<RevocationRecord>(hashes.map(revocationKey), readOptions)),
+        );
+      } catch (error) {
+        throw unavailable("read", error);
+      }
+      const records = new Map<string, RevocationRecord | null>();
+      chunks.forEach((hashes, i) => {
+        for (const hash of hashes) records.set(hash, found[i]?.get(revocationKey(hash)) ?? null);
+      });
+      return records;
     },
     async put(tokenHash, record) {
       const value = JSON.stringify(record);

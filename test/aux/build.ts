@@ -1,0 +1,39 @@
+/**
+ * Bundles the auxiliary workers of the `worker` test project with esbuild, because Miniflare runs
+ * auxiliary workers as plain JavaScript: the example sibling as it ships, and a fault-injecting copy.
+ * @module
+ */
+import { buildSync } from "esbuild";
+
+/** Where each bundle lands, relative to the repository root where Vitest runs (gitignored: `dist/`). */
+export const AUX_SCRIPTS = {
+  sibling: "./test/aux/dist/sibling.js",
+  faultySibling: "./test/aux/dist/faulty-sibling.js",
+} as const;
+
+const ENTRIES: Record<keyof typeof AUX_SCRIPTS, string> = {
+  sibling: "./examples/sibling/src/index.ts",
+  faultySibling: "./test/aux/faulty-sibling.ts",
+};
+
+/**
+ * Builds every auxiliary worker; called when the Vitest config loads, before Miniflare starts.
+ * @example const scripts = buildAuxWorkers(); // then scriptPath: scripts.sibling
+ */
+export function buildAuxWorkers(): typeof AUX_SCRIPTS {
+  for (const name of Object.keys(AUX_SCRIPTS) as (keyof typeof AUX_SCRIPTS)[]) {
+    buildSync({
+      entryPoints: [ENTRIES[name]],
+      outfile: AUX_SCRIPTS[name],
+      bundle: true,
+      format: "esm",
+      platform: "neutral",
+      target: "es2022",
+      // Resolve packages as Wrangler does for a worker.
+      conditions: ["workerd", "worker", "browser"],
+      external: ["cloudflare:*"],
+      logLevel: "warning",
+    });
+  }
+  return AUX_SCRIPTS;
+}
