@@ -32,7 +32,16 @@ export default defineConfig({
                 SIBLING: "sibling",
                 FAULTY_SIBLING: "faulty-sibling",
               },
+              // The worker under test fetches `JWT_JWKS_URL` with a plain global fetch, as in production:
+              // the runner's network is the JWKS server, which passes every other host on unchanged.
+              outboundService: "jwks-server",
               workers: [
+                {
+                  name: "jwks-server",
+                  modules: true,
+                  scriptPath: "./test/aux/jwks-server.js",
+                  compatibilityDate: "2026-04-26",
+                },
                 {
                   name: "sibling",
                   modules: true,
