@@ -1,0 +1,68 @@
+/**
+ * Reads and checks the `keystone` authority's settings from the Worker's environment.
+ * @module
+ */
+import { parseRoleMap } from "./keystone-roles";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt } from "./upstream-fetch";
+
+/** How the worker proves itself to Keystone. */
+export type KeystoneCredentials =
+  | { readonly kind: "token"; readonly token: string }
+  | {
+      readonly kind: "password";
+      readonly user: string;
+      readonly password: string;
+      readonly project: string;
+      readonly domain: string;
+    };
+
+export interface KeystoneConfig {
+  /** Base URL without a trailing slash or `/v3`, e.g. `http://127.0.0.1:5000`. */
+  readonly url: string;
+  readonly credentials: KeystoneCredentials;
+  readonly roleMap: ReadonlyMap<string, string>;
+  readonly timeoutMs: number;
+}
+
+/** A Keystone setting is missing or malformed: the deployment must be fixed, so this is a 500. */
+export class KeystoneConfigError extends Error {
+  override name = "KeystoneConfigError";
+}
+
+/**
+ * @example keystoneConfig(env).url // "http://127.0.0.1:5000"
+ */
+export function keystoneConfig(env: Env): KeystoneConfig {
+  const url = baseUrl(env.KEYSTONE_URL);
+  return {
+    url,
+    credentials: credentialsFrom(env),
+    roleMap: parseRoleMap(env.KEYSTONE_ROLE_MAP),
+    timeoutMs: positiveInt(env.KEYSTONE_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
+  };
+}
+
+function baseUrl(value: string | undefined): string {
+  if (!value) throw new KeystoneConfigError("KEYSTONE_URL is not set");
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new KeystoneConfigError("KEYSTONE_URL is not a URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new KeystoneConfigError("KEYSTONE_URL is not http(s)");
+  // Accept both the service root and the v3 endpoint from the catalog.
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, "").replace(/\/v3$/, "");
+}
+
+function credentialsFrom(env: Env): KeystoneCredentials {
+  if (env.KEYSTONE_SERVICE_TOKEN) return { kind: "token", token: env.KEYSTONE_SERVICE_TOKEN };
+  const { KEYSTONE_SERVICE_USER: user, KEYSTONE_SERVICE_PASSWORD: password, KEYSTONE_SERVICE_PROJECT: project } = env;
+  if (!user || !password || !project) {
+    throw new KeystoneConfigError(
+      "Set KEYSTONE_SERVICE_TOKEN, or KEYSTONE_SERVICE_USER, KEYSTONE_SERVICE_PASSWORD and KEYSTONE_SERVICE_PROJECT",
+    );
+  }
+  return { kind: "password", user, password, project, domain: env.KEYSTONE_SERVICE_DOMAIN || "default" };
+}

@@ -1,0 +1,37 @@
+/**
+ * Settings of the `keystone` and `rackspace` authorities, the shared validation cache and the
+ * propagation queue. None are in `wrangler.toml` by default; credentials are secrets.
+ * @module
+ */
+declare namespace Cloudflare {
+  interface Env {
+    /** Keystone base URL, e.g. `http://127.0.0.1:5000` (a trailing `/v3` is accepted). */
+    KEYSTONE_URL?: string;
+    /** Service user for `POST /v3/auth/tokens` (secret). */
+    KEYSTONE_SERVICE_USER?: string;
+    /** Secret. */
+    KEYSTONE_SERVICE_PASSWORD?: string;
+    /** Project the service token is scoped to (name). */
+    KEYSTONE_SERVICE_PROJECT?: string;
+    /** Domain id of the service user and its project; default `default`. */
+    KEYSTONE_SERVICE_DOMAIN?: string;
+    /** A fixed service token instead of the user/password (secret). */
+    KEYSTONE_SERVICE_TOKEN?: string;
+    /** `keystoneRole=v2Role` pairs, comma-separated. */
+    KEYSTONE_ROLE_MAP?: string;
+    /** Milliseconds to wait for Keystone; default 3000. */
+    KEYSTONE_TIMEOUT_MS?: string;
+    /** Rackspace-style identity base URL, e.g. `https://identity.api.rackspacecloud.com`. */
+    IDENTITY_URL?: string;
+    /** The service's admin token for `GET /v2.0/tokens/{token}` (secret). */
+    IDENTITY_ADMIN_TOKEN?: string;
+    /** Milliseconds to wait for the Rackspace identity; default 3000. */
+    IDENTITY_TIMEOUT_MS?: string;
+    /** Seconds an upstream validation is reused; `0` disables; default 30. */
+    VALIDATION_CACHE_TTL?: string;
+    /** First retry delay of a failed propagation, doubled on each attempt; default 5. */
+    PROPAGATION_RETRY_BASE_SECONDS?: string;
+    /** Rackspace identity reached through a service binding instead of `IDENTITY_URL` (tests). */
+    IDENTITY_SERVICE?: Fetcher;
+  }
+}

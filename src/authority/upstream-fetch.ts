@@ -1,0 +1,85 @@
+/**
+ * One `fetch` to an upstream identity service with a deadline, and the mapping of "no usable
+ * answer" to {@link AuthorityUnavailable}. Shared by the Keystone and Rackspace authorities.
+ * @module
+ */
+import { AuthorityUnavailable } from "./types";
+
+export interface UpstreamFetchOptions {
+  /** Milliseconds to wait for the response headers before giving up. */
+  timeoutMs?: number;
+  /**
+   * What the request is, for error messages: e.g. "keystone token validation". Never the URL:
+   * a Rackspace validation URL ends in the token itself.
+   */
+  label?: string;
+  /** The `fetch` to use; a service binding's `fetch` in tests and in multi-worker deployments. */
+  fetcher?: typeof fetch;
+}
+
+/** Default deadline for an upstream call. */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 3000;
+
+/**
+ * Fetches with a deadline. Network errors and timeouts become {@link AuthorityUnavailable} (503);
+ * every HTTP status is returned as is, for the caller to map.
+ * @example
+ * const response = await upstreamFetch(url, { headers }, { timeoutMs: 2000, label: "keystone token validation" });
+ */
+export async function upstreamFetch(
+  url: string,
+  init: RequestInit,
+  {
+    timeoutMs = DEFAULT_UPSTREAM_TIMEOUT_MS,
+    label = "upstream identity call",
+    fetcher = fetch,
+  }: UpstreamFetchOptions = {},
+): Promise<Response> {
+  try {
+    return await fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    // The runtime's own message can quote the URL, so only the error's kind is kept.
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    throw new AuthorityUnavailable(`${label} ${timedOut ? `timed out after ${timeoutMs} ms` : "failed to connect"}`);
+  }
+}
+
+/**
+ * Reads a JSON body, or throws {@link AuthorityUnavailable}: a 200 that does not parse is an
+ * upstream fault, not a verdict on the token.
+ * @example const body = await upstreamJson(response, "keystone token validation");
+ */
+export async function upstreamJson(response: Response, label = "upstream identity call"): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    throw new AuthorityUnavailable(`${label} answered a body that is not JSON`);
+  }
+}
+
+/** The upstream answered with a status that is neither a verdict nor retryable by us. */
+export function unexpectedStatus(response: Response, label = "upstream identity call"): AuthorityUnavailable {
+  // Drain the body so the connection can be reused; its content is never read into an error.
+  response.body?.cancel().catch(() => {});
+  return new AuthorityUnavailable(`${label} answered HTTP ${response.status}`);
+}
+
+/**
+ * Reads a positive integer setting (a var is always a string), falling back when unset or invalid.
+ * @example positiveInt(env.KEYSTONE_TIMEOUT_MS, 3000)
+ */
+export function positiveInt(value: string | undefined, fallback: number): number {
+  if (value === undefined || value.trim() === "") return fallback;
+  const parsed = Number(value);
+  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
+}
+
+/**
+ * An upstream instant in `Date#toISOString` form (Keystone writes microseconds, Rackspace offsets).
+ * Left as is when unparsable: the chooser's expiry check then refuses the identity.
+ * @example isoInstant("2026-11-24T18:11:45.000000Z") // "2026-11-24T18:11:45.000Z"
+ */
+export function isoInstant(value: string): string {
+  const parsed = Date.parse(value);
+  return Number.isFinite(parsed) ? new Date(parsed).toISOString() : value;
+}
