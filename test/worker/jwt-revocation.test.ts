@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken, presentToken } from "../../src/token";
+import { aux } from "../aux/bindings";
 import { call, env, faultOf } from "./helpers";
 import { b64url, jwksSet, jwtSettings, mint, now, payloadOf, type SigningKey, signingKey } from "./jwt-fixtures";
 
@@ -68,6 +69,7 @@ describe("revoking a JWT", () => {
     const { rsa, ec, bindings } = await issuer();
     const admin = await mint(ec, { claims: { roles: ["identity:admin"], domain_id: "elsewhere" } });
     const token = await mint(rsa, { claims: { sub: "bob" } });
+    expect(await aux.LOOKUP.isRevoked(token)).toBe(false);
 
     const revoked = await call(`/v2.0/tokens/${token}`, { token: admin, bindings });
     expect(revoked.status).toBe(204);
@@ -76,6 +78,10 @@ describe("revoking a JWT", () => {
     expect((await call("/v2.0/tokens", { token, bindings })).status).toBe(401);
     const resigned = await resign(token, ec);
     expect((await call("/v2.0/tokens", { token: resigned, bindings })).status).toBe(401);
+    // Siblings asking RevocationLookup over its real service binding derive the same key.
+    expect(await aux.LOOKUP.isRevoked(resigned)).toBe(true);
+    expect(await aux.LOOKUP.checkMany([token, resigned, await mint(rsa)])).toEqual([true, true, false]);
+    expect(await aux.LOOKUP.getRevocation(resigned)).toMatchObject({ userId: "bob", reason: "admin" });
     // Already revoked, in whichever encoding the administrator names it.
     expect((await call(`/v2.0/tokens?tokenId=${resigned}`, { token: admin, bindings })).status).toBe(404);
   });
