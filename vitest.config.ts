@@ -1,6 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { buildAuxWorkers } from "./test/aux/build.ts";
+import { rackspaceIdentityWorker } from "./test/aux/rackspace-identity.config.ts";
 
 // Miniflare runs auxiliary workers as JavaScript, so they are bundled before it starts.
 const aux = buildAuxWorkers();
@@ -31,11 +32,14 @@ export default defineConfig({
                 LOOKUP: REVOCATION_LOOKUP,
                 SIBLING: "sibling",
                 FAULTY_SIBLING: "faulty-sibling",
+                // The Rackspace identity that the `rackspace` authority asks in tests (test/aux).
+                IDENTITY_SERVICE: "rackspace-identity",
               },
               // The worker under test fetches `JWT_JWKS_URL` with a plain global fetch, as in production:
               // the runner's network is the JWKS server, which passes every other host on unchanged.
               outboundService: "jwks-server",
               workers: [
+                rackspaceIdentityWorker(),
                 {
                   name: "jwks-server",
                   modules: true,

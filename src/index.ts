@@ -3,6 +3,7 @@
  * @module
  */
 import { createApp } from "./app";
+import { deliverPropagations } from "./propagation/consumer";
 
 export { RevocationLookup } from "./lookup";
 
@@ -10,4 +11,6 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  // Revocations on their way to the upstream authority (Keystone); see src/propagation.
+  queue: (batch, env) => deliverPropagations(batch, env),
 } satisfies ExportedHandler<Env>;

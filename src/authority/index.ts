@@ -3,6 +3,8 @@
  * @module
  */
 import { jwtAuthority } from "./jwt";
+import { keystoneAuthority } from "./keystone";
+import { rackspaceAuthority } from "./rackspace";
 import { registryAuthority } from "./registry";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
@@ -16,6 +18,10 @@ export function authorityFor(env: Env): TokenAuthority {
       return withExpiry(registryAuthority(env.TOKENS));
     case "jwt":
       return withExpiry(jwtAuthority(env));
+    case "keystone":
+      return withExpiry(keystoneAuthority(env));
+    case "rackspace":
+      return withExpiry(rackspaceAuthority(env));
     default:
       throw new ConfigurationError(`TOKEN_AUTHORITY "${name}" is not supported`);
   }

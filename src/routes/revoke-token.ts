@@ -8,6 +8,7 @@ import type { TokenIdentity } from "../authority";
 import type { AppEnv, Caller } from "../context";
 import { fault } from "../faults";
 import { mayRevokeOthers, mayRevokeTokenOf } from "../policy/revoke-policy";
+import { propagationPending, recordRevocation } from "../propagation/producer";
 import type { RevocationRecord } from "../store/revocations";
 import { constantTimeEqual, presentToken, tokenProblem } from "../token";
 
@@ -18,7 +19,7 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
   // Step 5: no tokenId, or the caller's own token, is self-revocation.
   const target = tokenId === undefined ? caller.token : await presentToken(tokenId);
   if (target === caller.token || constantTimeEqual(target.hash, caller.token.hash)) {
-    await revocations.put(caller.token.hash, recordFor(caller.identity, caller, "self"));
+    await recordRevocation(c.env, revocations, caller.token, recordFor(caller.identity, caller, "self"));
     return c.body(null, 204);
   }
 
@@ -30,13 +31,14 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
   const [owner, revoked] = tokenProblem(target.value)
     ? [null, null]
     : await Promise.all([authority.inspect(target), revocations.get(target.hash)]);
-  if (!owner || revoked) throw fault(404, "Token not found");
+  // Already revoked is 404, unless the upstream has not heard of it yet: then the retry records it again.
+  if (!owner || (revoked && !(await propagationPending(c.env, target)))) throw fault(404, "Token not found");
 
   if (!mayRevokeTokenOf(caller.identity, owner)) {
     throw fault(403, "A user-admin may revoke tokens only of users in its own domain");
   }
 
-  await revocations.put(target.hash, recordFor(owner, caller, "admin"));
+  await recordRevocation(c.env, revocations, target, revoked ?? recordFor(owner, caller, "admin"));
   return c.body(null, 204);
 }
 
