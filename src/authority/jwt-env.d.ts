@@ -17,7 +17,7 @@ declare namespace Cloudflare {
     JWT_SECRET?: string;
     /** Comma-separated; default `RS256,ES256,EdDSA`, or `HS256` with `JWT_SECRET`. */
     JWT_ALGORITHMS?: string;
-    /** Seconds of clock skew allowed on `nbf` and `iat`; default 30. */
+    /** Seconds of clock skew allowed on `nbf`; default 30 (`exp` is enforced exactly by the chooser). */
     JWT_CLOCK_TOLERANCE?: string;
     /** Seconds between two fetches of the JWKS made because of an unknown `kid`; default 30. */
     JWT_JWKS_COOLDOWN?: string;
