@@ -50,6 +50,18 @@ describe("KV operations per lookup", () => {
     expect(calls.map((c) => c.keys)).toEqual([100, 50]);
   });
 
+  it("reads one key for two encodings of the same JWT, which share a storage digest", async () => {
+    const segment = (value: object) =>
+      btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
+    const claims = segment({ iss: "https://issuer.example", jti: crypto.randomUUID() });
+    const [one, two] = [segment({ alg: "RS256" }), segment({ alg: "RS256", kid: "k1" })].map(
+      (h) => `${h}.${claims}.c2ln`,
+    );
+    const { lookup, calls } = countedLookup();
+    expect(await lookup.checkMany([one as string, two as string])).toEqual([false, false]);
+    expect(calls.map((c) => c.keys)).toEqual([1]);
+  });
+
   it("reads nothing for an empty list, for strings that cannot be tokens, or for refused input", async () => {
     const { lookup, calls } = countedLookup();
     expect(await lookup.checkMany([])).toEqual([]);
