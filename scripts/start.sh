@@ -27,16 +27,25 @@ trap stop EXIT
   --show-interactive-dev-session=false "$@" &
 pids+=($!)
 
+# Waits until `name` (process `pid`) accepts connections on `port`; fails if it exits first.
+wait_for() {
+  local name=$1 pid=$2 port=$3
+  for _ in $(seq 1 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  echo "$name did not start on port $port" >&2
+  return 1
+}
+
 # The worker first: the sibling is of no use before it answers.
-for _ in $(seq 1 300); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  kill -0 "${pids[0]}" 2>/dev/null || { echo "token-revocation did not start" >&2; exit 1; }
-  sleep 0.2
-done
+wait_for token-revocation "${pids[0]}" "$port"
 
 "$wrangler" dev --config examples/sibling/wrangler.toml --ip 127.0.0.1 --port "$sibling_port" \
   --inspector-port "${SIBLING_INSPECTOR_PORT:-9230}" --show-interactive-dev-session=false &
 pids+=($!)
+wait_for "the example sibling" "${pids[1]}" "$sibling_port"
 
 echo "token-revocation: http://127.0.0.1:$port  example sibling: http://127.0.0.1:$sibling_port/whoami" >&2
 # When either stops on its own, stop the other too (the EXIT trap).
