@@ -225,6 +225,7 @@ describe("the remote key set", () => {
   it.each([
     ["a 503", { status: 503, body: "down" }],
     ["a 404", { status: 404, body: "gone" }],
+    ["a redirect, which is not followed", { status: 302, body: "" }],
     ["a body that is not JSON", { body: "<html>" }],
     ["JSON that is not a key set", { body: '{"keys": "none"}' }],
   ])("answers 503 when the JWKS endpoint gives %s", async (_name, answer) => {
