@@ -3,13 +3,13 @@
  * serves, without the RPC. Tokens become storage digests only through `presentToken`.
  * @module
  */
-import type { RevocationStore } from "../store/revocations";
+import type { RevocationRecord, RevocationStore } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { assertToken, assertTokenList } from "./validate";
 
 export interface RevocationLookupCore {
   isRevoked(token: unknown): Promise<boolean>;
-  getRevocation(token: unknown): ReturnType<RevocationStore["get"]>;
+  getRevocation(token: unknown): Promise<RevocationRecord | null>;
   checkMany(tokens: unknown): Promise<boolean[]>;
 }
 
@@ -35,6 +35,7 @@ export function revocationLookup(store: RevocationStore): RevocationLookupCore {
       assertTokenList(tokens);
       const distinct = [...new Set(tokens)].filter((token) => !tokenProblem(token));
       const hashes = await Promise.all(distinct.map(async (token) => (await presentToken(token)).hash));
+      // Distinct tokens can share a digest (two encodings of one JWT): each digest is read once.
       const records = await store.getMany([...new Set(hashes)]);
       const revoked = new Map(distinct.map((token, i) => [token, records.get(hashes[i] as string) != null]));
       return tokens.map((token) => revoked.get(token) ?? false);
