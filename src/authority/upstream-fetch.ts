@@ -21,8 +21,8 @@ export interface UpstreamFetchOptions {
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 3000;
 
 /**
- * Fetches with a deadline. Network errors and timeouts become {@link AuthorityUnavailable} (503);
- * every HTTP status is returned as is, for the caller to map.
+ * Fetches with a deadline. A connection error is tried once more; a second one, or a timeout,
+ * becomes {@link AuthorityUnavailable} (503). Every HTTP status is returned as is, for the caller.
  * @example
  * const response = await upstreamFetch(url, { headers }, { timeoutMs: 2000, label: "keystone token validation" });
  */
@@ -35,12 +35,17 @@ export async function upstreamFetch(
     fetcher = fetch,
   }: UpstreamFetchOptions = {},
 ): Promise<Response> {
-  try {
-    return await fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  } catch (error) {
-    // The runtime's own message can quote the URL, so only the error's kind is kept.
-    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    throw new AuthorityUnavailable(`${label} ${timedOut ? `timed out after ${timeoutMs} ms` : "failed to connect"}`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetcher(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      // A pooled connection that the server had already closed fails before the request is sent
+      // (HTTP/1.0 servers such as keystone-wsgi-public close after every answer): one fresh try.
+      if (!timedOut && attempt === 1) continue;
+      // The runtime's own message can quote the URL, so only the error's kind is kept.
+      throw new AuthorityUnavailable(`${label} ${timedOut ? `timed out after ${timeoutMs} ms` : "failed to connect"}`);
+    }
   }
 }
 

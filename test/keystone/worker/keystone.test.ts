@@ -1,0 +1,209 @@
+/**
+ * The worker in `keystone` mode against the real Keystone, in workerd with real KV and the real
+ * queue: the contract's answers, propagation to Keystone, and convergence after a failed step.
+ * @module
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { forgetServiceTokens } from "../../../src/authority/keystone-session";
+import worker from "../../../src/index";
+import { revocationStore } from "../../../src/store/revocations";
+import { hashToken } from "../../../src/token";
+import { call, env, faultOf, storedRevocation } from "../../worker/helpers";
+import { eventually, type KeystoneUnderTest, keystoneStatus, ksFetch, login, userIdOf, v3 } from "../keystone-api";
+
+const ks = (env as unknown as { KEYSTONE_UNDER_TEST: KeystoneUnderTest }).KEYSTONE_UNDER_TEST;
+let admin: string;
+
+beforeAll(async () => {
+  admin = await login(ks, "admin");
+});
+
+const gone = (token: string) => async () => (await keystoneStatus(ks, admin, token)) === 404;
+
+describe("keystone authority: the contract against a real Keystone", () => {
+  it("a member revokes its own token: 204, recorded in KV, and Keystone forgets it once the queue delivers", async () => {
+    const alice = await login(ks, "alice");
+    const aliceId = await userIdOf(ks, admin, alice);
+    const response = await call("/v2.0/tokens", { token: alice });
+    expect(response.status).toBe(204);
+    expect((await storedRevocation(alice)).value).toMatchObject({
+      userId: aliceId,
+      domainId: "default",
+      reason: "self",
+    });
+    await eventually(gone(alice));
+  });
+
+  it("the admin revokes a member's token by id: 204, and Keystone forgets it", async () => {
+    const bob = await login(ks, "bob");
+    const adminId = await userIdOf(ks, admin, admin);
+    const response = await call(`/v2.0/tokens/${bob}`, { token: admin });
+    expect(response.status).toBe(204);
+    expect((await storedRevocation(bob)).value).toMatchObject({ revokedBy: adminId, reason: "admin" });
+    await eventually(gone(bob));
+  });
+
+  it("the query form works too", async () => {
+    const bob = await login(ks, "bob");
+    expect((await call(`/v2.0/tokens?tokenId=${encodeURIComponent(bob)}`, { token: admin })).status).toBe(204);
+    await eventually(gone(bob));
+  });
+
+  it("a member revoking the admin's token, or another member's, gets 403", async () => {
+    const alice = await login(ks, "alice");
+    const bob = await login(ks, "bob");
+    const response = await call(`/v2.0/tokens/${admin}`, { token: alice });
+    expect(response.status).toBe(403);
+    expect((await faultOf(response))[0]).toBe("forbidden");
+    expect((await call(`/v2.0/tokens/${bob}`, { token: alice })).status).toBe(403);
+    expect(await keystoneStatus(ks, admin, admin)).toBe(200);
+    expect(await keystoneStatus(ks, admin, bob)).toBe(200);
+  });
+
+  it("a bogus token as tokenId gets 404, and so does a fernet-looking one", async () => {
+    for (const bogus of ["not-a-keystone-token", `gAAAAAB${"x".repeat(180)}`]) {
+      const response = await call(`/v2.0/tokens/${bogus}`, { token: admin });
+      expect(response.status).toBe(404);
+      expect((await faultOf(response))[0]).toBe("itemNotFound");
+    }
+  });
+
+  it("a revoked token as X-Auth-Token gets 401, before and after Keystone has heard of it", async () => {
+    const alice = await login(ks, "alice");
+    expect((await call("/v2.0/tokens", { token: alice })).status).toBe(204);
+    expect((await call("/v2.0/tokens", { token: alice })).status).toBe(401);
+    await eventually(gone(alice));
+    expect((await call("/v2.0/tokens", { token: alice })).status).toBe(401);
+  });
+
+  it("a token revoked in Keystone directly is 401 at the edge (no stale cache answer for a new token)", async () => {
+    const bob = await login(ks, "bob");
+    const response = await ksFetch(`${v3(ks.url)}/auth/tokens`, {
+      method: "DELETE",
+      headers: { "X-Auth-Token": admin, "X-Subject-Token": bob },
+    });
+    expect(response.status).toBe(204);
+    expect((await call("/v2.0/tokens", { token: bob })).status).toBe(401);
+  });
+});
+
+describe("keystone authority: a failed step converges on retry", () => {
+  it("the queue send fails: 503, nothing in KV; the retry answers 204 and Keystone forgets the token", async () => {
+    const alice = await login(ks, "alice");
+    const failing = {
+      send: async () => {
+        throw new Error("queue unavailable");
+      },
+      sendBatch: async () => {
+        throw new Error("queue unavailable");
+      },
+    } as unknown as Queue;
+    const first = await call("/v2.0/tokens", { token: alice, bindings: { PROPAGATION_QUEUE: failing } });
+    expect(first.status).toBe(503);
+    expect(first.headers.get("Retry-After")).toMatch(/^\d+$/);
+    expect(await first.text()).not.toContain(alice);
+    expect((await storedRevocation(alice)).value).toBeNull();
+    expect(await keystoneStatus(ks, admin, alice)).toBe(200);
+
+    expect((await call("/v2.0/tokens", { token: alice })).status).toBe(204);
+    await eventually(gone(alice));
+  });
+
+  it("the KV write fails after the send: 503; the consumer writes the record and Keystone forgets the token", async () => {
+    const bob = await login(ks, "bob");
+    const failingKv = new Proxy(env.REVOCATIONS, {
+      get(target, property) {
+        if (property === "put") return async () => Promise.reject(new Error("KV unavailable"));
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const first = await call(`/v2.0/tokens/${bob}`, { token: admin, bindings: { REVOCATIONS: failingKv } });
+    expect(first.status).toBe(503);
+    await eventually(async () => (await storedRevocation(bob)).value !== null);
+    await eventually(gone(bob));
+    expect((await storedRevocation(bob)).value).toMatchObject({ reason: "admin" });
+  });
+
+  it("a record whose propagation never landed (dead-lettered) is re-sent on a new revocation instead of 404", async () => {
+    const bob = await login(ks, "bob");
+    const bobId = await userIdOf(ks, admin, bob);
+    // As if an earlier revocation had been recorded and its message dead-lettered.
+    await revocationStore(env.REVOCATIONS).put(await hashToken(bob), {
+      revokedAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      userId: bobId,
+      domainId: "default",
+      revokedBy: bobId,
+      reason: "self",
+    });
+    expect(await keystoneStatus(ks, admin, bob)).toBe(200);
+
+    expect((await call(`/v2.0/tokens/${bob}`, { token: admin })).status).toBe(204);
+    await eventually(gone(bob));
+    // Now that Keystone has it, a repeat is the contract's "already revoked".
+    expect((await call(`/v2.0/tokens/${bob}`, { token: admin })).status).toBe(404);
+  });
+});
+
+describe("the queue consumer against Keystone", () => {
+  async function deliver(token: string, bindings: Partial<Env> = {}) {
+    const message = {
+      v: 1,
+      authority: "keystone",
+      token,
+      tokenHash: await hashToken(token),
+      record: {
+        revokedAt: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+        userId: "u",
+        domainId: "default",
+        revokedBy: "u",
+        reason: "self",
+      },
+    };
+    const batch = createMessageBatch("token-revocation-propagation", [
+      { id: "m0", timestamp: new Date(), attempts: 1, body: message },
+    ]);
+    const ctx = createExecutionContext();
+    await (worker.queue as ExportedHandlerQueueHandler<Env>)(batch, { ...env, ...bindings } as Env, ctx);
+    return getQueueResult(batch, ctx);
+  }
+
+  it("204 settles the message, and a second delivery (404) settles too", async () => {
+    const alice = await login(ks, "alice");
+    expect((await deliver(alice)).explicitAcks).toEqual(["m0"]);
+    expect(await keystoneStatus(ks, admin, alice)).toBe(404);
+    expect((await deliver(alice)).explicitAcks).toEqual(["m0"]);
+  });
+
+  it("a 401 that re-authentication cannot fix (a bad fixed service token) is retried, not settled", async () => {
+    const alice = await login(ks, "alice");
+    const result = await deliver(alice, { KEYSTONE_SERVICE_TOKEN: "not-a-valid-service-token" });
+    expect(result.explicitAcks).toEqual([]);
+    expect(result.retryMessages).toEqual([{ msgId: "m0" }]);
+    expect(await keystoneStatus(ks, admin, alice)).toBe(200);
+  });
+
+  it("a service token that Keystone stopped accepting is renewed once, transparently", async () => {
+    forgetServiceTokens();
+    const alice = await login(ks, "alice");
+    // The worker logs in and holds its service token.
+    expect((await call(`/v2.0/tokens/${admin}`, { token: alice })).status).toBe(403);
+    // Keystone revokes every token of the service user when its password is set (here: to itself).
+    const users = await ksFetch(`${v3(ks.url)}/users?name=${ks.serviceUser}`, { headers: { "X-Auth-Token": admin } });
+    const { users: found } = (await users.json()) as { users: { id: string }[] };
+    const patched = await ksFetch(`${v3(ks.url)}/users/${found[0]!.id}`, {
+      method: "PATCH",
+      headers: { "X-Auth-Token": admin, "Content-Type": "application/json" },
+      body: JSON.stringify({ user: { password: ks.servicePassword } }),
+    });
+    expect(patched.status).toBe(200);
+    // Keystone's revocation events have one-second resolution: a login in the same second as the
+    // password change would be revoked too.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const bob = await login(ks, "bob");
+    expect((await call(`/v2.0/tokens/${bob}`, { token: admin })).status).toBe(204);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * `npm run test:keystone`: the worker against a real Keystone (see test/keystone). Not part of
+ * `npm test`, which must pass on a machine without Keystone. Needs the variables of the env file
+ * that `scripts/keystone/start.sh` writes; `test/keystone/with-keystone.sh` provides them.
+ * @module
+ */
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { keystoneFromProcessEnv } from "./test/keystone/keystone-api.ts";
+
+const ks = keystoneFromProcessEnv(process.env);
+
+export default defineConfig({
+  test: {
+    // One file at a time: the end-to-end file stops and restarts Keystone, which every file uses.
+    fileParallelism: false,
+    projects: [
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TOKEN_AUTHORITY: "keystone",
+                KEYSTONE_URL: ks.url,
+                KEYSTONE_SERVICE_USER: ks.serviceUser,
+                KEYSTONE_SERVICE_PASSWORD: ks.servicePassword,
+                KEYSTONE_SERVICE_PROJECT: ks.serviceProject,
+                KEYSTONE_SERVICE_DOMAIN: ks.serviceDomain,
+                KEYSTONE_TIMEOUT_MS: "5000",
+                PROPAGATION_RETRY_BASE_SECONDS: "1",
+                // What the tests themselves need to log in as the fixture users.
+                KEYSTONE_UNDER_TEST: ks,
+              },
+            },
+          }),
+        ],
+        test: { name: "keystone-worker", include: ["test/keystone/worker/**/*.test.ts"], testTimeout: 120_000 },
+      },
+      {
+        test: {
+          name: "keystone-e2e",
+          include: ["test/keystone/e2e/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
