@@ -8,7 +8,20 @@ import { revocationKey } from "../../src/store/revocations";
 import { hashToken, presentToken } from "../../src/token";
 import { aux } from "../aux/bindings";
 import { call, env, faultOf } from "./helpers";
-import { b64url, jwksSet, jwtSettings, mint, now, payloadOf, type SigningKey, signingKey } from "./jwt-fixtures";
+import {
+  AUDIENCE,
+  b64url,
+  hmacKey,
+  ISSUER,
+  jwksSet,
+  jwtSettings,
+  mint,
+  now,
+  payloadOf,
+  SECRET,
+  type SigningKey,
+  signingKey,
+} from "./jwt-fixtures";
 
 /** Two keys of the issuer (RS256 and ES256) and the worker's settings for them. */
 async function issuer() {
@@ -52,8 +65,11 @@ describe("revoking a JWT", () => {
     const record = await stored(token);
     expect(record).toMatchObject({ userId: "alice", domainId: "acme", revokedBy: "alice", reason: "self" });
     expect((record as { expiresAt: string }).expiresAt).toBe(new Date(payloadOf(token).exp! * 1000).toISOString());
-    const keys = (await env.REVOCATIONS.list()).keys.map((key) => key.name);
-    expect(keys.some((name) => name.includes(token))).toBe(false);
+    const keys = (await env.REVOCATIONS.list()).keys;
+    expect(keys.some(({ name }) => name.includes(token))).toBe(false);
+    // The record lives exactly as long as the token could be used: until its `exp`.
+    const key = revocationKey((await presentToken(token)).hash);
+    expect(keys.find(({ name }) => name === key)?.expiration).toBe(payloadOf(token).exp);
     expect(JSON.stringify(record)).not.toContain(token);
 
     const again = await call("/v2.0/tokens", { token, bindings });
@@ -121,6 +137,15 @@ describe("revoking a JWT", () => {
     // Same iss + jti, so the same storage key; but it is not a valid token, so nothing is written.
     expect((await call("/v2.0/tokens", { token: forged, bindings })).status).toBe(401);
     expect(await stored(other)).toBeNull();
+  });
+
+  it("works the same with HS256 tokens and JWT_SECRET", async () => {
+    const bindings = { TOKEN_AUTHORITY: "jwt", JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: SECRET };
+    const admin = await mint(hmacKey(), { claims: { roles: ["identity:service-admin"] } });
+    const token = await mint(hmacKey());
+    expect((await call(`/v2.0/tokens/${token}`, { token: admin, bindings })).status).toBe(204);
+    expect((await call("/v2.0/tokens", { token, bindings })).status).toBe(401);
+    expect(await aux.LOOKUP.isRevoked(await mint(hmacKey(), { claims: payloadOf(token) }))).toBe(true);
   });
 
   it("keys a token without jti by the whole token", async () => {
