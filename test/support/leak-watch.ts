@@ -46,16 +46,36 @@ export async function findLeaks(namespaces: Record<string, KVNamespace>): Promis
   ];
   for (const [name, kv] of Object.entries(namespaces)) haystacks.push(...(await kvHaystacks(name, kv)));
 
-  const needles = [...secrets].flatMap((token) =>
-    [...new Set([token, encodeURIComponent(token)])].map((n) => [token, n]),
-  );
+  const needles = new Map<string, string>(); // needle -> the token it stands for
+  for (const token of secrets) {
+    needles.set(token, token);
+    needles.set(uriEncoded(token), token);
+  }
+  // Index needles by their first MIN_SECRET_LENGTH characters, so that the scan is one pass over
+  // the text rather than (texts x secrets) substring searches.
+  const byPrefix = new Map<string, string[]>();
+  for (const needle of needles.keys()) {
+    const prefix = needle.slice(0, MIN_SECRET_LENGTH);
+    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), needle]);
+  }
   const leaks: Leak[] = [];
   for (const [where, text] of haystacks) {
-    for (const [token, needle] of needles) {
-      if (text.includes(needle as string)) leaks.push({ where, tokenPrefix: (token as string).slice(0, 8) });
+    for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i++) {
+      for (const needle of byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH)) ?? []) {
+        if (text.startsWith(needle, i)) leaks.push({ where, tokenPrefix: (needles.get(needle) ?? "").slice(0, 8) });
+      }
     }
   }
   return leaks;
+}
+
+// encodeURIComponent throws on a lone surrogate; such a token cannot be in a URL anyway.
+function uriEncoded(token: string): string {
+  try {
+    return encodeURIComponent(token);
+  } catch {
+    return token;
+  }
 }
 
 async function kvHaystacks(name: string, kv: KVNamespace): Promise<[string, string][]> {
@@ -63,11 +83,15 @@ async function kvHaystacks(name: string, kv: KVNamespace): Promise<[string, stri
   let cursor: string | undefined;
   do {
     const page: KVNamespaceListResult<unknown> = await kv.list(cursor ? { cursor } : {});
+    const names = page.keys.map((key) => key.name);
+    // Bulk reads of up to 100 keys, as the lookup does; metadata comes with the listing.
+    for (let i = 0; i < names.length; i += 100) {
+      const values = await kv.get(names.slice(i, i + 100), "text");
+      for (const [key, value] of values) found.push([`KV ${name} value of ${key}`, value ?? ""]);
+    }
     for (const key of page.keys) {
-      const { value, metadata } = await kv.getWithMetadata(key.name, "text");
       found.push([`KV ${name} key`, key.name]);
-      found.push([`KV ${name} value of ${key.name}`, value ?? ""]);
-      found.push([`KV ${name} metadata of ${key.name}`, JSON.stringify(key.metadata ?? metadata ?? null)]);
+      found.push([`KV ${name} metadata of ${key.name}`, JSON.stringify(key.metadata ?? null)]);
     }
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
