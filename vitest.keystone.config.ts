@@ -40,7 +40,7 @@ export default defineConfig({
       {
         test: {
           name: "keystone-e2e",
-          include: ["test/keystone/e2e/**/*.test.ts"],
+          include: ["test/keystone/e2e/**/*.test.mjs"],
           environment: "node",
           testTimeout: 180_000,
           hookTimeout: 120_000,
