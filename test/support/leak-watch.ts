@@ -4,9 +4,9 @@
  * @module
  */
 import { capturedLogs } from "./capture-console";
+import { type Leak, MIN_SECRET_LENGTH, scanForSecrets } from "./scan-secrets";
 
-/** Shorter strings would match by chance (a fuzzed token "a" is in every message). */
-const MIN_SECRET_LENGTH = 16;
+export type { Leak };
 
 const secrets = new Set<string>();
 const responses: string[] = [];
@@ -27,13 +27,6 @@ export async function recordResponse(response: Response): Promise<Response> {
   return copy;
 }
 
-export interface Leak {
-  /** Where the token was found: `response #3`, `log line #12`, `KV REVOCATIONS key`... */
-  where: string;
-  /** The first characters of the token, enough to find it in the test, not to use it. */
-  tokenPrefix: string;
-}
-
 /**
  * Scans recorded responses, captured log lines and every key, value and metadata of the given
  * namespaces for any remembered token, raw or percent-encoded.
@@ -46,36 +39,7 @@ export async function findLeaks(namespaces: Record<string, KVNamespace>): Promis
   ];
   for (const [name, kv] of Object.entries(namespaces)) haystacks.push(...(await kvHaystacks(name, kv)));
 
-  const needles = new Map<string, string>(); // needle -> the token it stands for
-  for (const token of secrets) {
-    needles.set(token, token);
-    needles.set(uriEncoded(token), token);
-  }
-  // Index needles by their first MIN_SECRET_LENGTH characters, so that the scan is one pass over
-  // the text rather than (texts x secrets) substring searches.
-  const byPrefix = new Map<string, string[]>();
-  for (const needle of needles.keys()) {
-    const prefix = needle.slice(0, MIN_SECRET_LENGTH);
-    byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), needle]);
-  }
-  const leaks: Leak[] = [];
-  for (const [where, text] of haystacks) {
-    for (let i = 0; i + MIN_SECRET_LENGTH <= text.length; i++) {
-      for (const needle of byPrefix.get(text.slice(i, i + MIN_SECRET_LENGTH)) ?? []) {
-        if (text.startsWith(needle, i)) leaks.push({ where, tokenPrefix: (needles.get(needle) ?? "").slice(0, 8) });
-      }
-    }
-  }
-  return leaks;
-}
-
-// encodeURIComponent throws on a lone surrogate; such a token cannot be in a URL anyway.
-function uriEncoded(token: string): string {
-  try {
-    return encodeURIComponent(token);
-  } catch {
-    return token;
-  }
+  return scanForSecrets(haystacks, secrets);
 }
 
 async function kvHaystacks(name: string, kv: KVNamespace): Promise<[string, string][]> {
