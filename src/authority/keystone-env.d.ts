@@ -1,6 +1,6 @@
 /**
- * Settings of the `keystone` and `rackspace` authorities, the shared validation cache and the
- * propagation queue. None are in `wrangler.toml` by default; credentials are secrets.
+ * Settings of the `keystone` authority, its propagation queue, and the validation cache it shares
+ * with `rackspace`. None are set in `wrangler.toml` by default; credentials are secrets.
  * @module
  */
 declare namespace Cloudflare {
@@ -21,17 +21,9 @@ declare namespace Cloudflare {
     KEYSTONE_ROLE_MAP?: string;
     /** Milliseconds to wait for Keystone; default 3000. */
     KEYSTONE_TIMEOUT_MS?: string;
-    /** Rackspace-style identity base URL, e.g. `https://identity.api.rackspacecloud.com`. */
-    IDENTITY_URL?: string;
-    /** The service's admin token for `GET /v2.0/tokens/{token}` (secret). */
-    IDENTITY_ADMIN_TOKEN?: string;
-    /** Milliseconds to wait for the Rackspace identity; default 3000. */
-    IDENTITY_TIMEOUT_MS?: string;
     /** Seconds an upstream validation is reused; `0` disables; default 30. */
     VALIDATION_CACHE_TTL?: string;
     /** First retry delay of a failed propagation, doubled on each attempt; default 5. */
     PROPAGATION_RETRY_BASE_SECONDS?: string;
-    /** Rackspace identity reached through a service binding instead of `IDENTITY_URL` (tests). */
-    IDENTITY_SERVICE?: Fetcher;
   }
 }

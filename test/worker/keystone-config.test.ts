@@ -1,0 +1,112 @@
+/**
+ * The `keystone` authority's settings: URL forms, credentials, the role map, and instants.
+ * @module
+ */
+import { describe, expect, it } from "vitest";
+import { KeystoneConfigError, keystoneConfig } from "../../src/authority/keystone-config";
+import { DEFAULT_KEYSTONE_ROLE_MAP, mapRoles, parseRoleMap } from "../../src/authority/keystone-roles";
+import { isoInstant, positiveInt } from "../../src/authority/upstream-fetch";
+import { validationCacheTtl } from "../../src/authority/validation-cache";
+import { levelOf } from "../../src/policy/roles";
+
+const base = {
+  KEYSTONE_URL: "http://127.0.0.1:5000",
+  KEYSTONE_SERVICE_USER: "revocation-svc",
+  KEYSTONE_SERVICE_PASSWORD: "secret",
+  KEYSTONE_SERVICE_PROJECT: "admin",
+} as Partial<Env> as Env;
+
+describe("keystoneConfig", () => {
+  it("accepts the service root and the catalog's /v3 endpoint alike", () => {
+    for (const url of [
+      "http://127.0.0.1:5000",
+      "http://127.0.0.1:5000/",
+      "http://127.0.0.1:5000/v3",
+      "http://127.0.0.1:5000/v3/",
+    ]) {
+      expect(keystoneConfig({ ...base, KEYSTONE_URL: url }).url).toBe("http://127.0.0.1:5000");
+    }
+    expect(keystoneConfig({ ...base, KEYSTONE_URL: "https://cloud.example.com/identity/v3" }).url).toBe(
+      "https://cloud.example.com/identity",
+    );
+  });
+
+  it("password credentials with the default domain, or a fixed token that wins over them", () => {
+    expect(keystoneConfig(base).credentials).toEqual({
+      kind: "password",
+      user: "revocation-svc",
+      password: "secret",
+      project: "admin",
+      domain: "default",
+    });
+    expect(keystoneConfig({ ...base, KEYSTONE_SERVICE_TOKEN: "fixed" }).credentials).toEqual({
+      kind: "token",
+      token: "fixed",
+    });
+  });
+
+  it("refuses a missing or unusable setting, without echoing any secret", () => {
+    const cases: Partial<Env>[] = [
+      { KEYSTONE_URL: undefined },
+      { KEYSTONE_URL: "not a url" },
+      { KEYSTONE_URL: "ftp://keystone.example.com" },
+      { KEYSTONE_SERVICE_PASSWORD: undefined },
+      { KEYSTONE_SERVICE_PROJECT: "" },
+    ];
+    for (const override of cases) {
+      const attempt = () => keystoneConfig({ ...base, ...override } as Env);
+      expect(attempt).toThrow(KeystoneConfigError);
+      try {
+        attempt();
+      } catch (error) {
+        expect((error as Error).message).not.toContain("secret");
+      }
+    }
+  });
+
+  it("reads the timeout, falling back on nonsense", () => {
+    expect(keystoneConfig(base).timeoutMs).toBe(3000);
+    expect(keystoneConfig({ ...base, KEYSTONE_TIMEOUT_MS: "250" }).timeoutMs).toBe(250);
+    expect(positiveInt("-5", 7)).toBe(7);
+    expect(positiveInt("1.5", 7)).toBe(7);
+    expect(positiveInt("abc", 7)).toBe(7);
+  });
+});
+
+describe("the Keystone role map", () => {
+  it("by default: admin is identity:admin, member and reader identity:default, others nothing", () => {
+    const map = parseRoleMap();
+    expect(mapRoles(["admin"], map)).toEqual(["identity:admin"]);
+    expect(mapRoles(["member", "reader"], map)).toEqual(["identity:default"]);
+    expect(mapRoles(["load-balancer_member", "service"], map)).toEqual([]);
+    expect(parseRoleMap("")).toEqual(parseRoleMap(DEFAULT_KEYSTONE_ROLE_MAP));
+  });
+
+  it("is configurable, compares Keystone names without case, and ignores malformed pairs", () => {
+    const map = parseRoleMap(" Domain-Manager = identity:user-admin , broken, a=b=c, member=identity:default ");
+    expect(mapRoles(["domain-manager"], map)).toEqual(["identity:user-admin"]);
+    expect(mapRoles(["MEMBER"], map)).toEqual(["identity:default"]);
+    expect(mapRoles(["admin"], map)).toEqual([]);
+    expect(map.size).toBe(2);
+  });
+
+  it("gives the policy the level of the strongest mapped role", () => {
+    const roles = mapRoles(["reader", "admin"], parseRoleMap());
+    expect(levelOf(roles)).toBe(100);
+  });
+});
+
+describe("upstream answers", () => {
+  it("instants from Keystone (microseconds) and Rackspace (offsets) become toISOString form", () => {
+    expect(isoInstant("2026-11-24T18:11:45.000000Z")).toBe("2026-11-24T18:11:45.000Z");
+    expect(isoInstant("2010-11-01T03:32:15-05:00")).toBe("2010-11-01T08:32:15.000Z");
+    expect(isoInstant("tomorrow")).toBe("tomorrow");
+  });
+
+  it("VALIDATION_CACHE_TTL: default 30, 0 disables, nonsense falls back", () => {
+    expect(validationCacheTtl({})).toBe(30);
+    expect(validationCacheTtl({ VALIDATION_CACHE_TTL: "0" })).toBe(0);
+    expect(validationCacheTtl({ VALIDATION_CACHE_TTL: "12.7" })).toBe(12);
+    expect(validationCacheTtl({ VALIDATION_CACHE_TTL: "-1" })).toBe(30);
+  });
+});
