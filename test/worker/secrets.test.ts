@@ -1,0 +1,151 @@
+/**
+ * Secrets: every path that handles a token (each answer of the API, each fault, the lookup RPC
+ * and a sibling's guard) is run with real tokens; then responses, logs and KV are scanned for them.
+ * @module
+ */
+import "../support/capture-console";
+import { describe, expect, it } from "vitest";
+import { aux } from "../aux/bindings";
+import { rejectionOf } from "../aux/rpc";
+import { capturedLogs } from "../support/capture-console";
+import { findLeaks, recordResponse, rememberSecret, responseCount, secretCount } from "../support/leak-watch";
+import { MIN_SECRET_LENGTH, scanForSecrets } from "../support/scan-secrets";
+import { issueToken, send } from "../support/watched-call";
+import { watchKv } from "../support/watched-kv";
+import { env, someAddress } from "./helpers";
+
+/** What `issue()` mints (`tok-<uuid>`): found by shape, so tokens of other test files count too. */
+const HELPER_TOKEN = /tok-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+describe("no raw token in any response, log line or KV entry", () => {
+  it("runs every answer of the API with real tokens", async () => {
+    const statuses = new Set<number>();
+    const note = (response: Response) => statuses.add(response.status);
+
+    // 204: self by header, by path and by query; admin by path and by query.
+    for (const path of ["/v2.0/tokens", "/v2.0/tokens/{self}", "/v2.0/tokens?tokenId={self}"]) {
+      const user = await issueToken();
+      note(await send(path.replace("{self}", user.token), { token: user.token }));
+    }
+    const admin = await issueToken({ role: "identity:admin" });
+    for (const path of ["/v2.0/tokens/{t}", "/v2.0/tokens?tokenId={t}"]) {
+      const target = await issueToken();
+      note(await send(path.replace("{t}", target.token), { token: admin.token }));
+    }
+    // 400: twice, path and query differ, control characters, too long: each naming real tokens.
+    const [a, b] = [await issueToken(), await issueToken()];
+    note(await send(`/v2.0/tokens?tokenId=${a.token}&tokenId=${b.token}`, { token: admin.token }));
+    note(await send(`/v2.0/tokens/${a.token}?tokenId=${b.token}`, { token: admin.token }));
+    note(await send(`/v2.0/tokens/${a.token}%01`, { token: admin.token }));
+    const long = `${a.token}${"x".repeat(8200)}`;
+    rememberSecret(long);
+    note(await send(`/v2.0/tokens/${long}`, { token: admin.token }));
+    // 401: unknown, malformed, expired, revoked callers.
+    const expired = await issueToken({ ttl: -1 });
+    const unknown = `tok-${crypto.randomUUID()}`;
+    for (const token of [unknown, `${a.token} extra`, expired.token]) note(await send("/v2.0/tokens", { token }));
+    const revoked = await issueToken();
+    await send("/v2.0/tokens", { token: revoked.token });
+    note(await send("/v2.0/tokens", { token: revoked.token }));
+    // 403: a user naming another's token; a user-admin across domains.
+    const user = await issueToken();
+    note(await send(`/v2.0/tokens/${a.token}`, { token: user.token }));
+    const globexAdmin = await issueToken({ role: "identity:user-admin", domain: "globex" });
+    note(await send(`/v2.0/tokens/${a.token}`, { token: globexAdmin.token }));
+    // 404: unknown, expired and revoked targets.
+    for (const target of [unknown, expired.token, revoked.token])
+      note(await send(`/v2.0/tokens/${target}`, { token: admin.token }));
+    // 405: a GET naming a token, with the token as caller too; CORS on, from a browser.
+    const cors = { CORS_ALLOW_ORIGINS: "https://console.example.com" };
+    note(await send(`/v2.0/tokens/${a.token}`, { method: "GET", token: a.token }));
+    note(
+      await send(`/v2.0/tokens/${b.token}`, {
+        token: admin.token,
+        headers: { Origin: "https://console.example.com" },
+        bindings: cors,
+      }),
+    );
+    // 413: the per-address limit, with real tokens.
+    const address = someAddress();
+    const tight = { RATE_LIMITER: env.TIGHT_RATE_LIMITER, RATE_LIMIT_PERIOD: "10" };
+    for (let i = 0; i < 5; i++) {
+      note(
+        await send(`/v2.0/tokens/${a.token}`, {
+          token: user.token,
+          bindings: tight,
+          headers: { "CF-Connecting-IP": address },
+        }),
+      );
+    }
+    // 503: the store fails; 500: the worker is misconfigured (both log an error line).
+    const failing = watchKv(env.REVOCATIONS);
+    failing.inject({ operation: "write", fault: "throw" });
+    const victim = await issueToken();
+    note(await send("/v2.0/tokens", { token: victim.token, bindings: { REVOCATIONS: failing.kv } }));
+    note(await send(`/v2.0/tokens/${victim.token}`, { token: admin.token, bindings: { TOKEN_AUTHORITY: "nope" } }));
+
+    expect([...statuses].sort()).toEqual([204, 400, 401, 403, 404, 405, 413, 500, 503]);
+  });
+
+  it("runs the lookup RPC and a sibling's guard with real tokens", async () => {
+    const [live, gone] = [await issueToken(), await issueToken()];
+    await send("/v2.0/tokens", { token: gone.token });
+    expect(await aux.LOOKUP.isRevoked(live.token)).toBe(false);
+    const record = await aux.LOOKUP.getRevocation(gone.token);
+    expect(JSON.stringify(record)).not.toContain(gone.token);
+    expect(await aux.LOOKUP.checkMany([live.token, gone.token])).toEqual([false, true]);
+    // A refused input: the TypeError names the rule, never the token.
+    const tooLong = `${live.token}${"y".repeat(8200)}`;
+    rememberSecret(tooLong);
+    const error = await rejectionOf(aux.LOOKUP.isRevoked(tooLong));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String((error as Error).message)).not.toContain(live.token);
+
+    for (const token of [live.token, gone.token, tooLong]) {
+      await recordResponse(
+        await aux.SIBLING.fetch("https://sibling.example/whoami", { headers: { "X-Auth-Token": token } }),
+      );
+      await recordResponse(
+        await aux.FAULTY_SIBLING.fetch("https://sibling.example/whoami", {
+          headers: { Authorization: `Bearer ${token}` },
+        }),
+      );
+    }
+  });
+
+  it("finds none of them afterwards: responses, captured logs, KV keys, values and metadata", async () => {
+    // The scan must have had something to look at, or it proves nothing.
+    expect(secretCount()).toBeGreaterThan(15);
+    expect(responseCount()).toBeGreaterThan(30);
+    expect(capturedLogs.some((line) => line.includes('"status":503'))).toBe(true);
+    expect(capturedLogs.some((line) => line.includes('"status":500'))).toBe(true);
+    expect(await findLeaks({ REVOCATIONS: env.REVOCATIONS, TOKENS: env.TOKENS })).toEqual([]);
+  });
+
+  it("finds no helper-minted token in KV either, whichever test file minted it", async () => {
+    const entries: [string, string][] = [];
+    for (const [name, kv] of Object.entries({ REVOCATIONS: env.REVOCATIONS, TOKENS: env.TOKENS })) {
+      let cursor: string | undefined;
+      do {
+        const page: KVNamespaceListResult<unknown> = await kv.list(cursor ? { cursor } : {});
+        for (const key of page.keys)
+          entries.push([`${name} ${key.name}`, `${key.name} ${JSON.stringify(key.metadata)}`]);
+        const values = page.keys.length
+          ? await kv.get(
+              page.keys.map((key) => key.name),
+              "text",
+            )
+          : new Map();
+        for (const [key, value] of values) entries.push([`${name} value of ${key}`, String(value)]);
+        cursor = page.list_complete ? undefined : page.cursor;
+      } while (cursor);
+    }
+    expect(entries.length).toBeGreaterThan(0);
+    expect(entries.filter(([, text]) => HELPER_TOKEN.test(text)).map(([where]) => where)).toEqual([]);
+    expect(capturedLogs.filter((line) => HELPER_TOKEN.test(line))).toEqual([]);
+    // And the exact scan agrees with the pattern on what it was given (a self-check of the scanner).
+    const probe = `tok-${crypto.randomUUID()}`;
+    expect(probe.length).toBeGreaterThanOrEqual(MIN_SECRET_LENGTH);
+    expect(scanForSecrets([["probe", `x${probe}y`]], [probe])).toHaveLength(1);
+  });
+});
