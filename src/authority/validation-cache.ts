@@ -3,6 +3,7 @@
  * said about a token, kept in this isolate's memory for a few seconds, keyed by the token's digest.
  * @module
  */
+import { revocationSubject } from "../token";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
 /** Default seconds an upstream answer may be reused. */
@@ -121,6 +122,9 @@ export function cachedAuthority(
     async inspect(token) {
       // Revoked here, so KV says so too: "not valid" at once, even while the upstream is down.
       if (cache.isRevoked(token.hash)) return null;
+      // A JWT's digest comes from its iss + jti, not its signature, so a forgery would share the
+      // entry: such tokens are always asked upstream.
+      if (revocationSubject(token.value) !== token.value) return authority.inspect(token);
       const cached = cache.get(scope, token.hash);
       if (cached) return cached;
       const identity = await authority.inspect(token);

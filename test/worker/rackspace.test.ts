@@ -25,6 +25,8 @@ interface RegisterOptions {
   domainId?: string | null;
   ttl?: number;
   delayMs?: number;
+  /** The token's text; a fresh opaque one by default. */
+  token?: string;
 }
 
 /** Registers a token with the auxiliary identity, as if Rackspace had issued it. */
@@ -34,8 +36,8 @@ async function register({
   domainId = "5830280",
   ttl = 3600,
   delayMs,
+  token = `rax-${crypto.randomUUID().replace(/-/g, "")}`,
 }: RegisterOptions = {}): Promise<Registered> {
-  const token = `rax-${crypto.randomUUID().replace(/-/g, "")}`;
   const userId = `u${crypto.randomUUID().replace(/-/g, "").slice(0, 16)}`;
   const expires = new Date(Date.now() + ttl * 1000).toISOString();
   const response = await env.IDENTITY_SERVICE!.fetch(`${IDENTITY}/__tokens`, {
@@ -204,6 +206,20 @@ describe("the shared validation cache, with the rackspace authority", () => {
     expect(validationCache.isRevoked(hash)).toBe(true);
     expect(validationCache.get(`rackspace ${IDENTITY}`, hash)).toBeUndefined();
     expect((await revoke("/v2.0/tokens", user.token)).status).toBe(401);
+  });
+
+  it("never serves a JWT-shaped token from it: its digest does not cover the signature", async () => {
+    const segment = (value: object) => btoa(JSON.stringify(value)).replace(/=+$/, "");
+    const claims = segment({ iss: "https://idp.example", jti: crypto.randomUUID() });
+    const genuine = await register({ token: `${segment({ alg: "RS256" })}.${claims}.genuine-signature` });
+    const forged = `${segment({ alg: "RS256" })}.${claims}.forged-signature`;
+    expect(await hashToken(forged)).not.toBe(await hashToken(genuine.token));
+
+    const other = await register();
+    expect((await revoke(`/v2.0/tokens/${other.token}`, genuine.token)).status).toBe(403);
+    expect((await revoke(`/v2.0/tokens/${other.token}`, genuine.token)).status).toBe(403);
+    expect(await upstreamCalls(genuine.token)).toBe(2);
+    expect((await revoke("/v2.0/tokens", forged)).status).toBe(401);
   });
 
   it("does not cache 'not valid' or 'unavailable'", async () => {
