@@ -96,7 +96,7 @@ export function keystoneFromProcessEnv(source: Record<string, string | undefined
     const value = source[name];
     if (!value) {
       throw new Error(
-        `${name} is not set: start Keystone and source its env file first (see docs/readme/keystone.md), ` +
+        `${name} is not set: start Keystone and source its env file first (see the README, "Running in front of Keystone"), ` +
           "or run `bash test/keystone/with-keystone.sh npm run test:keystone`",
       );
     }
