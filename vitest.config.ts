@@ -64,7 +64,12 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "worker", include: ["test/worker/**/*.test.ts"] },
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          // After each file: its KV, the worker's responses and all console output scanned for tokens.
+          setupFiles: ["./test/support/leak-setup.ts"],
+        },
       },
     ],
   },

@@ -1,6 +1,6 @@
 /**
- * Records every line the worker writes through `console.*`, so tests can scan logs for secrets.
- * Import it for its side effect before anything that imports the worker (see below).
+ * Records every line written through `console.*` in a test file, the worker's included, so that
+ * the secrets scan can read the logs. Installed once per file by `leak-setup.ts`.
  * @module
  */
 
@@ -9,15 +9,24 @@ export const capturedLogs: string[] = [];
 
 const METHODS = ["log", "info", "warn", "error", "debug"] as const;
 
-// The request logger takes `console.log` as a default argument when the app is built, i.e. when
-// `src/index.ts` is first evaluated; wrapping must happen before that or its lines are missed.
-// Test files therefore import this module first, and assert that it sees the request log.
+let quiet = false;
+
+/**
+ * While quiet, lines are recorded but only errors reach the test output: the fuzz test's thousands
+ * of request-log lines are scanned, not read by people.
+ * @example setConsoleQuiet(true)
+ */
+export function setConsoleQuiet(value: boolean): void {
+  quiet = value;
+}
+
+// The request logger looks `console.log` up for each line, so wrapping the methods here sees them;
+// spies that tests add later sit on top of the wrapper and keep working.
 for (const name of METHODS) {
   const original = console[name].bind(console);
   const wrapped = (...args: unknown[]) => {
     capturedLogs.push(args.map((arg) => (typeof arg === "string" ? arg : safeStringify(arg))).join(" "));
-    // Keep the test output quiet: the lines are asserted on, not read by people.
-    if (name === "error") original(...args);
+    if (!quiet || name === "error") original(...args);
   };
   Object.defineProperty(console, name, { value: wrapped, configurable: true, writable: true });
 }

@@ -18,6 +18,8 @@ export function rememberSecret(token: string): void {
 
 export const secretCount = (): number => secrets.size;
 export const responseCount = (): number => responses.length;
+/** Every recorded response as text: status, headers, blank line, body. */
+export const recordedResponses = (): readonly string[] => responses;
 
 /** Records a response's status, headers and body for the scan; returns an unread copy. */
 export async function recordResponse(response: Response): Promise<Response> {
@@ -37,27 +39,29 @@ export async function findLeaks(namespaces: Record<string, KVNamespace>): Promis
     ...responses.map((text, i): [string, string] => [`response #${i}`, text]),
     ...capturedLogs.map((line, i): [string, string] => [`log line #${i}`, line]),
   ];
-  for (const [name, kv] of Object.entries(namespaces)) haystacks.push(...(await kvHaystacks(name, kv)));
-
+  haystacks.push(...(await kvHaystacks(namespaces)));
   return scanForSecrets(haystacks, secrets);
 }
 
-async function kvHaystacks(name: string, kv: KVNamespace): Promise<[string, string][]> {
+/** Every key, value and metadata of the given namespaces, as `[where, text]` pairs. */
+export async function kvHaystacks(namespaces: Record<string, KVNamespace>): Promise<[string, string][]> {
   const found: [string, string][] = [];
-  let cursor: string | undefined;
-  do {
-    const page: KVNamespaceListResult<unknown> = await kv.list(cursor ? { cursor } : {});
-    const names = page.keys.map((key) => key.name);
-    // Bulk reads of up to 100 keys, as the lookup does; metadata comes with the listing.
-    for (let i = 0; i < names.length; i += 100) {
-      const values = await kv.get(names.slice(i, i + 100), "text");
-      for (const [key, value] of values) found.push([`KV ${name} value of ${key}`, value ?? ""]);
-    }
-    for (const key of page.keys) {
-      found.push([`KV ${name} key`, key.name]);
-      found.push([`KV ${name} metadata of ${key.name}`, JSON.stringify(key.metadata ?? null)]);
-    }
-    cursor = page.list_complete ? undefined : page.cursor;
-  } while (cursor);
+  for (const [name, kv] of Object.entries(namespaces)) {
+    let cursor: string | undefined;
+    do {
+      const page: KVNamespaceListResult<unknown> = await kv.list(cursor ? { cursor } : {});
+      const names = page.keys.map((key) => key.name);
+      // Bulk reads of up to 100 keys, as the lookup does; metadata comes with the listing.
+      for (let i = 0; i < names.length; i += 100) {
+        const values = await kv.get(names.slice(i, i + 100), "text");
+        for (const [key, value] of values) found.push([`KV ${name} value of ${key}`, value ?? ""]);
+      }
+      for (const key of page.keys) {
+        found.push([`KV ${name} key`, key.name]);
+        found.push([`KV ${name} metadata of ${key.name}`, JSON.stringify(key.metadata ?? null)]);
+      }
+      cursor = page.list_complete ? undefined : page.cursor;
+    } while (cursor);
+  }
   return found;
 }

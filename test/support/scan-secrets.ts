@@ -7,6 +7,16 @@
 /** Shorter strings would match by chance (a fuzzed token "a" is in every message). */
 export const MIN_SECRET_LENGTH = 16;
 
+/**
+ * Tokens found by their shape, so that every file is covered without knowing its tokens: what the
+ * helpers' `issue()` mints, the demo tokens of `npm start`, and signed JWTs.
+ */
+export const TOKEN_SHAPES: readonly RegExp[] = [
+  /tok-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/,
+  /\bdemo-(?:service-admin|admin|acme-user-admin|acme-user-manage|acme-alice|acme-bob|globex-carol)\b/,
+  /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/,
+];
+
 export interface Leak {
   /** Where the secret was found: `response #3`, `log line #12`, `KV REVOCATIONS key`... */
   where: string;

@@ -3,13 +3,17 @@
  * bodies and token values at the real worker; every answer must be a v2.0 fault or a 204, never a 500.
  * @module
  */
-import "../support/capture-console";
+
 import fc from "fast-check";
 import { afterAll, expect, it } from "vitest";
+import { setConsoleQuiet } from "../support/capture-console";
 import { findLeaks, rememberSecret } from "../support/leak-watch";
 import { issueToken, send } from "../support/watched-call";
 import { watchKv } from "../support/watched-kv";
 import { env } from "./helpers";
+
+// Thousands of request-log lines: recorded and scanned for tokens, not printed.
+setConsoleQuiet(true);
 
 /** Fixed, so that a failure reproduces: fast-check prints the seed and path of a counterexample. */
 const SEED = 20260426;
