@@ -1,0 +1,156 @@
+/**
+ * Measures one row: warm-up, then a fixed number of requests from the load process while the
+ * workerd process (RSS, CPU time) and the worker isolates (JS heap) are sampled and KV is counted.
+ * @module
+ */
+import type { ChildProcess } from "node:child_process";
+import { type HeapSeries, HeapWatch } from "./heap";
+import type { LoadResult, LoadSpec } from "./load";
+import { cpuMs, sampleRss } from "./proc";
+import { formatProfile, profileDuring } from "./profile";
+import type { Runtime } from "./runtime";
+import type { Scenario } from "./scenarios";
+import { benchToken } from "./tokens";
+
+/** KV operations by namespace, summed over both builds of the worker. */
+export type Counts = Record<string, { reads: number; keysRead: number; writes: number }>;
+
+/** What one measured pass produced, before it becomes a table row. */
+export interface Measurement {
+  load: LoadResult;
+  counts: Counts;
+  rssMiB: number[];
+  heaps: HeapSeries[];
+  /** Heap of each worker isolate after the row, garbage collected, in MiB. */
+  retainedMiB: Record<string, number>;
+  workerdCpuMs: number;
+}
+
+export interface BenchOptions {
+  runtime: Runtime;
+  loader: ChildProcess;
+  runId: string;
+  connections: number;
+  warmup: number;
+  /** Next unused index of each fresh-token series (`kind@bindings`), advanced as tokens are spent. */
+  offsets: Record<string, number>;
+}
+
+export class Bench {
+  private constructor(
+    private readonly options: BenchOptions,
+    private readonly heaps: HeapWatch,
+  ) {}
+
+  static async start(options: BenchOptions): Promise<Bench> {
+    const { inspectorUrl } = options.runtime;
+    if (!inspectorUrl) throw new Error("the bench needs workerd's inspector for heap samples");
+    return new Bench(options, await HeapWatch.open(inspectorUrl, /^core:user:/));
+  }
+
+  /** Warm-up, counters reset, then `amount` requests measured. */
+  async measure(scenario: Scenario, amount: number): Promise<Measurement> {
+    const { runtime } = this.options;
+    if (scenario.expectBody !== undefined) await this.checkBody(scenario);
+    await this.load(scenario, this.options.warmup);
+    await this.kvCounts(true);
+
+    const rss = sampleRss(runtime.workerdPid);
+    const heaps = this.heaps.sample();
+    const cpuBefore = cpuMs(runtime.workerdPid);
+    const load = await this.load(scenario, amount);
+    const workerdCpuMs = cpuMs(runtime.workerdPid) - cpuBefore;
+    const rssMiB = rss.stop();
+    const sampled = await heaps.stop();
+    return {
+      load,
+      counts: await this.kvCounts(true),
+      rssMiB,
+      heaps: sampled,
+      retainedMiB: await this.heaps.retained(),
+      workerdCpuMs,
+    };
+  }
+
+  /** One more pass of `amount` requests with every worker isolate under the CPU profiler; returns the report. */
+  async profile(scenario: Scenario, amount: number): Promise<string> {
+    const { runtime } = this.options;
+    const [profiles, load] = await profileDuring(
+      runtime.inspectorUrl!,
+      /^core:user:/,
+      () => this.load(scenario, amount),
+      runtime.bundles,
+    );
+    await this.kvCounts(true);
+    const statuses = Object.keys(load.statuses).filter((status) => Number(status) !== scenario.expectStatus);
+    const caveat = statuses.length ? ` (answered ${JSON.stringify(load.statuses)}: not representative)` : "";
+    return `profile of ${scenario.id}: ${load.requests} requests, ${load.requestsPerSecond.toFixed(0)} req/s under the profiler${caveat}\n${formatProfile(profiles, load.requests)}`;
+  }
+
+  close(): void {
+    this.heaps.close();
+  }
+
+  private async load(scenario: Scenario, amount: number): Promise<LoadResult> {
+    const { runtime, runId, connections, offsets, loader } = this.options;
+    const series = `${scenario.fresh?.kind}@${scenario.bindings}`;
+    const spec: LoadSpec = {
+      url: runtime.urls[scenario.worker],
+      method: scenario.method,
+      path: scenario.path,
+      connections,
+      amount,
+      runId,
+      ...(scenario.auth ? { auth: scenario.auth } : {}),
+      ...(scenario.fresh ? { fresh: { ...scenario.fresh, first: offsets[series] ?? 0 } } : {}),
+    };
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      loader.once("message", (message: { ok: boolean; result?: LoadResult; error?: string }) =>
+        message.ok ? resolve(message.result!) : reject(new Error(message.error)),
+      );
+      loader.send(spec);
+    });
+    if (scenario.fresh) offsets[series] = (offsets[series] ?? 0) + result.tokensUsed;
+    return result;
+  }
+
+  /** KV counts of both builds of the worker, by namespace, summed; `reset` zeroes them after. */
+  private async kvCounts(reset: boolean): Promise<Counts> {
+    const { urls } = this.options.runtime;
+    const both = await Promise.all(
+      [urls.revocation, urls["revocation-memory"]].map(async (url) => {
+        const response = await fetch(`${url}/__bench/kv${reset ? "?reset" : ""}`);
+        return (await response.json()) as Counts;
+      }),
+    );
+    const sum: Counts = {};
+    for (const counts of both) {
+      for (const [name, c] of Object.entries(counts)) {
+        sum[name] ??= { reads: 0, keysRead: 0, writes: 0 };
+        const into = sum[name];
+        into.reads += c.reads;
+        into.keysRead += c.keysRead;
+        into.writes += c.writes;
+      }
+    }
+    return sum;
+  }
+
+  /** The RPC rows answer with what the lookup returned: check it once, so a wrong answer fails fast. */
+  private async checkBody(scenario: Scenario): Promise<void> {
+    const { runtime, runId } = this.options;
+    const headers: Record<string, string> = {};
+    const { auth } = scenario;
+    if (auth) headers["X-Auth-Token"] = "raw" in auth ? auth.raw : benchToken(runId, auth.kind, auth.index);
+    const response = await fetch(`${runtime.urls[scenario.worker]}${scenario.path}`, {
+      method: scenario.method,
+      headers,
+    });
+    const body = await response.text();
+    if (response.status !== scenario.expectStatus || body !== scenario.expectBody) {
+      throw new Error(
+        `${scenario.id}: expected ${scenario.expectStatus} "${scenario.expectBody}", got ${response.status} "${body.slice(0, 200)}"`,
+      );
+    }
+  }
+}

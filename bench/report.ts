@@ -1,0 +1,236 @@
+/**
+ * Turns measurements into rows, the printed table, the target verdicts and `bench/results.json`.
+ * @module
+ */
+import { type HeapSummary, summarizeHeap } from "./heap";
+import type { LoadResult } from "./load";
+import type { Counts, Measurement } from "./measure";
+import { type RssSummary, summarize } from "./proc";
+import { isolateOf, type Scenario } from "./scenarios";
+
+/** One measured row. */
+export interface Row {
+  id: string;
+  label: string;
+  bindings: Scenario["bindings"] | null;
+  ceiling: string | null;
+  load: LoadResult;
+  /** Requests/s over its ceiling's requests/s, measured in the same run. */
+  ratio: number | null;
+  /** CPU time of the whole workerd process (worker, simulated bindings, HTTP) per request. */
+  workerdCpuUsPerRequest: number;
+  tokensPerSecond: number | null;
+  kv: {
+    reads: number;
+    keysRead: number;
+    writes: number;
+    byNamespace: Record<string, { reads: number; writes: number }>;
+  };
+  kvExpected: Scenario["kv"];
+  memory: {
+    workerdRss: RssSummary;
+    /** The heap of the isolate doing the row's work, sampled during the load. */
+    workerHeap: HeapSummary | null;
+    /** The same isolate's heap after the row, garbage collected. */
+    workerRetainedMiB: number | null;
+    heaps: HeapSummary[];
+    retainedMiB: Record<string, number>;
+  };
+  /** Anything that makes the numbers untrustworthy (wrong statuses, errors, KV off contract). */
+  problems: string[];
+}
+
+export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[]): Row {
+  const { load } = m;
+  const per = (n: number) => n / load.requests;
+  const total = (field: keyof Counts[string]) => Object.values(m.counts).reduce((sum, c) => sum + c[field], 0);
+  const reads = per(total("reads"));
+  const writes = per(total("writes"));
+  const ceiling = scenario.ceiling ? earlier.find((r) => r.id === scenario.ceiling) : undefined;
+
+  const problems: string[] = [];
+  if (load.requests === 0) problems.push("no requests completed");
+  const unexpected = Object.entries(load.statuses).filter(([status]) => Number(status) !== scenario.expectStatus);
+  if (unexpected.length) problems.push(`unexpected statuses ${unexpected.map(([s, n]) => `${s} x${n}`).join(", ")}`);
+  if (load.errors || load.timeouts) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`);
+  if (reads !== scenario.kv.reads || writes !== scenario.kv.writes) {
+    problems.push(
+      `KV ${reads.toFixed(2)} reads + ${writes.toFixed(2)} writes a request, expected ${scenario.kv.reads} + ${scenario.kv.writes}`,
+    );
+  }
+
+  const heaps = m.heaps.filter((h) => h.usedMiB.length).map(summarizeHeap);
+  return {
+    id: scenario.id,
+    label: scenario.label,
+    bindings: scenario.bindings ?? null,
+    ceiling: scenario.ceiling ?? null,
+    load,
+    ratio: ceiling ? load.requestsPerSecond / ceiling.load.requestsPerSecond : null,
+    workerdCpuUsPerRequest: (m.workerdCpuMs * 1000) / load.requests,
+    tokensPerSecond: scenario.tokensPerRequest ? load.requestsPerSecond * scenario.tokensPerRequest : null,
+    kv: {
+      reads,
+      keysRead: per(total("keysRead")),
+      writes,
+      byNamespace: Object.fromEntries(
+        Object.entries(m.counts).map(([name, c]) => [name, { reads: per(c.reads), writes: per(c.writes) }]),
+      ),
+    },
+    kvExpected: scenario.kv,
+    memory: {
+      workerdRss: summarize(m.rssMiB),
+      workerHeap: heaps.find((h) => h.isolate === isolateOf(scenario)) ?? null,
+      workerRetainedMiB: m.retainedMiB[isolateOf(scenario)] ?? null,
+      heaps,
+      retainedMiB: m.retainedMiB,
+    },
+    problems,
+  };
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  met: boolean;
+}
+
+const fixed = (value: number | undefined, digits: number) =>
+  value !== undefined && Number.isFinite(value) ? value.toFixed(digits) : "-";
+
+function cells(row: Row): string[] {
+  const heap = row.memory.workerHeap;
+  return [
+    row.label,
+    fixed(row.load.requestsPerSecond, 0),
+    fixed(row.load.latencyMs.p50, 2),
+    fixed(row.load.latencyMs.p99, 2),
+    row.ratio === null ? "ceiling" : fixed(row.ratio, 2),
+    fixed(row.workerdCpuUsPerRequest, 0),
+    row.tokensPerSecond === null ? "" : fixed(row.tokensPerSecond, 0),
+    fixed(row.kv.reads, 2),
+    fixed(row.kv.writes, 2),
+    heap ? fixed(heap.peakMiB, 1) : "-",
+    fixed(row.memory.workerRetainedMiB ?? undefined, 2),
+    `${fixed(row.memory.workerdRss.firstTenthMiB, 0)} -> ${fixed(row.memory.workerdRss.lastTenthMiB, 0)}`,
+  ];
+}
+
+const HEADER = [
+  "path",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "x ceiling",
+  "CPU µs/req",
+  "tokens/s",
+  "KV r/req",
+  "KV w/req",
+  "heap peak",
+  "heap after",
+  "workerd RSS MiB",
+];
+
+/** The table, as plain aligned text. */
+export function formatTable(rows: readonly Row[]): string {
+  return align([HEADER, ...rows.map(cells)]);
+}
+
+/** The same table in Markdown, for the docs. */
+export function formatMarkdown(rows: readonly Row[]): string {
+  return [HEADER, HEADER.map((_, i) => (i === 0 ? "---" : "--:")), ...rows.map(cells)]
+    .map((line) => `| ${line.join(" | ")} |`)
+    .join("\n");
+}
+
+export function formatTargets(targets: readonly Target[]): string {
+  return align([
+    ["target", "goal", "measured", ""],
+    ...targets.map((t) => [t.name, t.goal, t.measured, t.met ? "met" : "MISSED"]),
+  ]);
+}
+
+function align(table: string[][]): string {
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((line) => (line[column] ?? "").length)));
+  return table
+    .map((line) =>
+      line
+        .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+        .join("  "),
+    )
+    .join("\n");
+}
+
+/** An isolate's garbage-collected heap after each row, from the first row to the last. */
+export interface RetainedHeap {
+  isolate: string;
+  firstMiB: number;
+  lastMiB: number;
+  maxMiB: number;
+}
+
+export function retainedOver(rows: readonly Row[], isolate: string): RetainedHeap | null {
+  const values = rows.map((r) => r.memory.retainedMiB[isolate]).filter((v): v is number => v !== undefined);
+  if (values.length === 0) return null;
+  return { isolate, firstMiB: values[0]!, lastMiB: values.at(-1)!, maxMiB: Math.max(...values) };
+}
+
+/** The targets of the issue, judged on this run's rows, once for each build of the worker. */
+export function judgeTargets(rows: readonly Row[], workerHeap: RetainedHeap | null): Target[] {
+  const targets: Target[] = [];
+  for (const bindings of ["miniflare", "memory"] as const) {
+    const suffix = bindings === "memory" ? "@memory" : "";
+    const row = (id: string) => rows.find((r) => r.id === `${id}${suffix}`);
+    const tag = `[${bindings}]`;
+    const ratioTarget = (id: string, name: string, goal: number) => {
+      const r = row(id);
+      if (r?.ratio == null) return;
+      targets.push({
+        name: `${name} ${tag}`,
+        goal: `>= ${goal} x ceiling`,
+        measured: `${r.ratio.toFixed(2)} x`,
+        met: r.ratio >= goal,
+      });
+    };
+    ratioTarget("delete-admin", "DELETE admin vs HTTP ceiling", 0.5);
+    ratioTarget("isRevoked-revoked", "isRevoked (revoked) vs RPC ceiling", 0.8);
+    ratioTarget("isRevoked-clean", "isRevoked (not revoked) vs RPC ceiling", 0.8);
+
+    const revoked = row("isRevoked-revoked");
+    const clean = row("isRevoked-clean");
+    const many = row("checkMany-100");
+    if (revoked && clean && many?.tokensPerSecond != null) {
+      // 100 separate calls over checkMany(100)'s own mix: 10 revoked tokens, 90 not revoked.
+      const separate = 1 / (0.1 / revoked.load.requestsPerSecond + 0.9 / clean.load.requestsPerSecond);
+      const speedup = many.tokensPerSecond / separate;
+      targets.push({
+        name: `checkMany(100) vs 100 isRevoked ${tag}`,
+        goal: ">= 50 x tokens/s",
+        measured: `${speedup.toFixed(1)} x`,
+        met: speedup >= 50,
+      });
+    }
+  }
+
+  const kvMisses = rows.filter((r) => r.problems.some((p) => p.startsWith("KV")));
+  targets.push({
+    name: "KV operations per request",
+    goal: "as DESIGN section 6",
+    measured: kvMisses.length === 0 ? "exact on every row" : `off on ${kvMisses.map((r) => r.id).join(", ")}`,
+    met: kvMisses.length === 0,
+  });
+
+  if (workerHeap) {
+    // Flat: what the worker holds once its requests are done is no more after the last row than
+    // after the first (within 10%, or half a MiB of allocator slack).
+    const growth = workerHeap.lastMiB - workerHeap.firstMiB;
+    targets.push({
+      name: "worker heap after GC, 1st row -> last",
+      goal: "flat",
+      measured: `${workerHeap.firstMiB.toFixed(2)} -> ${workerHeap.lastMiB.toFixed(2)} MiB`,
+      met: growth <= Math.max(0.5, workerHeap.firstMiB * 0.1),
+    });
+  }
+  return targets;
+}

@@ -1,0 +1,143 @@
+/**
+ * Starts the bench workers in one workerd process through Miniflare: the real worker (from
+ * `wrangler.toml`, bundled with a counting entry), the ceilings, and a sibling calling over RPC.
+ * @module
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { bundleWorkers } from "./build";
+import { findWorkerdPid } from "./proc";
+import type { WorkerName } from "./scenarios";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+
+/** The ports this bench may use (8790-8799), and the inspector's (9240-9249). */
+export const PORTS = {
+  entry: 8790,
+  revocation: 8791,
+  ceiling: 8792,
+  sibling: 8793,
+  "revocation-memory": 8794,
+  inspector: 9240,
+} as const;
+
+export interface RuntimeOptions {
+  runId: string;
+  /** Open workerd's inspector for a CPU profile. */
+  inspector?: boolean;
+  /** Every line workerd writes (the worker's logs). */
+  onLog: (line: string) => void;
+}
+
+export interface Runtime {
+  urls: Record<WorkerName, string>;
+  workerdPid: number;
+  inspectorUrl?: string;
+  /** Bundle paths by worker, for attributing profile samples to source modules. */
+  bundles: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export async function startRuntime({ runId, inspector = false, onLog }: RuntimeOptions): Promise<Runtime> {
+  const scratch = mkdtempSync(join(tmpdir(), "token-revocation-bench-"));
+  const bundles = await bundleWorkers(
+    {
+      revocation: join(here, "workers/revocation.ts"),
+      "revocation-memory": join(here, "workers/revocation-memory.ts"),
+      ceiling: join(here, "workers/ceiling.ts"),
+      sibling: join(here, "workers/sibling.ts"),
+    },
+    join(scratch, "bundles"),
+  );
+  // The deployable config, so the bench runs with the bindings and variables that ship.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+  const { compatibilityDate, compatibilityFlags } = workerOptions;
+  const module = (name: keyof typeof bundles) => ({
+    modules: true as const,
+    scriptPath: bundles[name]!,
+    modulesRoot: dirname(bundles[name]!),
+  });
+  const socket = (port: number) => [{ host: "127.0.0.1", port }];
+
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: PORTS.entry,
+    ...(inspector ? { inspectorPort: PORTS.inspector } : {}),
+    // KV on disk, as `wrangler dev` keeps it, so stored records do not count as workerd memory.
+    kvPersist: join(scratch, "kv"),
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      for (const stream of [stdout, stderr]) {
+        let rest = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => {
+          const lines = (rest + chunk).split("\n");
+          rest = lines.pop() ?? "";
+          for (const line of lines) onLog(line);
+        });
+      }
+    },
+    workers: [
+      {
+        ...workerOptions,
+        name: "token-revocation",
+        ...module("revocation"),
+        // The shipped limit (100 a minute per caller) would answer 413 within a second of load.
+        ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
+        unsafeDirectSockets: socket(PORTS.revocation),
+      },
+      {
+        ...workerOptions,
+        name: "token-revocation-memory",
+        ...module("revocation-memory"),
+        // No queue consumer twice: the in-memory twin serves requests and lookups only.
+        queueConsumers: {},
+        unsafeDirectSockets: socket(PORTS["revocation-memory"]),
+      },
+      {
+        name: "ceiling",
+        ...module("ceiling"),
+        compatibilityDate,
+        compatibilityFlags,
+        unsafeDirectSockets: socket(PORTS.ceiling),
+      },
+      {
+        name: "sibling",
+        ...module("sibling"),
+        compatibilityDate,
+        compatibilityFlags,
+        bindings: { RUN_ID: runId },
+        serviceBindings: {
+          REVOCATION: { name: "token-revocation", entrypoint: "RevocationLookup" },
+          REVOCATION_MEMORY: { name: "token-revocation-memory", entrypoint: "RevocationLookup" },
+          CEILING: { name: "ceiling", entrypoint: "NoopLookup" },
+        },
+        unsafeDirectSockets: socket(PORTS.sibling),
+      },
+    ],
+  });
+  await mf.ready;
+  const workerdPid = findWorkerdPid();
+  if (workerdPid === undefined) throw new Error("workerd process not found");
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  return {
+    urls: {
+      revocation: url(PORTS.revocation),
+      "revocation-memory": url(PORTS["revocation-memory"]),
+      ceiling: url(PORTS.ceiling),
+      sibling: url(PORTS.sibling),
+    },
+    workerdPid,
+    bundles,
+    ...(inspector ? { inspectorUrl: `http://127.0.0.1:${PORTS.inspector}` } : {}),
+    async dispose() {
+      await mf.dispose();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}

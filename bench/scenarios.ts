@@ -1,0 +1,252 @@
+/**
+ * What the bench measures: one row per path, its ceiling, the status and KV operations the
+ * contract expects of it, and how many requests each mode sends.
+ * @module
+ */
+import type { LoadSpec } from "./load";
+
+export type WorkerName = "ceiling" | "revocation" | "revocation-memory" | "sibling";
+
+/** The two ways the real worker runs: on Miniflare's simulated bindings, or with them in memory. */
+export type Bindings = "miniflare" | "memory";
+
+/** KV operations one request should cost, per DESIGN section 6. */
+export interface KvExpectation {
+  reads: number;
+  writes: number;
+}
+
+export interface Scenario {
+  id: string;
+  label: string;
+  /** Which bindings the real worker had; none for the ceilings. */
+  bindings?: Bindings;
+  worker: WorkerName;
+  method: string;
+  path: string;
+  auth?: LoadSpec["auth"];
+  fresh?: Omit<NonNullable<LoadSpec["fresh"]>, "first">;
+  expectStatus: number;
+  /** Body the path must answer with, checked once before the load (RPC rows). */
+  expectBody?: string;
+  /** The row this one is a ratio of; none for the ceilings themselves. */
+  ceiling?: string;
+  /** Tokens answered per request (checkMany), for tokens/s. */
+  tokensPerRequest?: number;
+  kv: KvExpectation;
+  /** Share of the mode's request count: slow rows send fewer requests. */
+  weight: number;
+}
+
+/** The worker's own 204 fault-free path for a bench token: a registered admin and registered targets. */
+export const ADMIN_INDEX = 0;
+export const REVOKED_LOOKUP_INDEX = 0;
+export const CLEAN_LOOKUP_INDEX = 1;
+/** Every tenth lookup token is revoked, so checkMany(100) finds 10 and checkMany(1,000) finds 100. */
+export const LOOKUP_REVOKED_EVERY = 10;
+export const LOOKUP_TOKENS = 1000;
+
+export const HTTP_SCENARIOS: Scenario[] = [
+  {
+    id: "http-ceiling",
+    label: "HTTP ceiling: 204, no work",
+    worker: "ceiling",
+    method: "DELETE",
+    path: "/v2.0/tokens",
+    expectStatus: 204,
+    kv: { reads: 0, writes: 0 },
+    weight: 1,
+  },
+  {
+    id: "delete-admin",
+    label: "DELETE /v2.0/tokens/{id}, admin",
+    worker: "revocation",
+    method: "DELETE",
+    path: "/v2.0/tokens",
+    auth: { kind: "admin", index: ADMIN_INDEX },
+    fresh: { kind: "target", into: "path" },
+    expectStatus: 204,
+    ceiling: "http-ceiling",
+    bindings: "miniflare",
+    // Caller: authority read + revocation read. Target: the same two. Then the one write.
+    kv: { reads: 4, writes: 1 },
+    weight: 1,
+  },
+  {
+    id: "delete-self",
+    label: "DELETE /v2.0/tokens, self",
+    worker: "revocation",
+    method: "DELETE",
+    path: "/v2.0/tokens",
+    fresh: { kind: "self", into: "header" },
+    expectStatus: 204,
+    ceiling: "http-ceiling",
+    bindings: "miniflare",
+    kv: { reads: 2, writes: 1 },
+    weight: 1,
+  },
+  {
+    id: "reject-401-unknown",
+    label: "401 unknown token",
+    worker: "revocation",
+    method: "DELETE",
+    path: "/v2.0/tokens",
+    fresh: { kind: "unknown", into: "header" },
+    expectStatus: 401,
+    ceiling: "http-ceiling",
+    bindings: "miniflare",
+    // Authentication is what finds a token unknown: one authority read, one revocation read.
+    kv: { reads: 2, writes: 0 },
+    weight: 1,
+  },
+  {
+    id: "reject-401-malformed",
+    label: "401 malformed token",
+    worker: "revocation",
+    method: "DELETE",
+    path: "/v2.0/tokens",
+    auth: { raw: "not a token" },
+    expectStatus: 401,
+    ceiling: "http-ceiling",
+    bindings: "miniflare",
+    kv: { reads: 0, writes: 0 },
+    weight: 1,
+  },
+  {
+    id: "reject-405",
+    label: "405 GET /v2.0/tokens",
+    worker: "revocation",
+    method: "GET",
+    path: "/v2.0/tokens",
+    expectStatus: 405,
+    ceiling: "http-ceiling",
+    bindings: "miniflare",
+    kv: { reads: 0, writes: 0 },
+    weight: 1,
+  },
+];
+
+export const RPC_SCENARIOS: Scenario[] = [
+  {
+    id: "rpc-ceiling",
+    label: "RPC ceiling: isRevoked -> false",
+    worker: "sibling",
+    method: "GET",
+    path: "/ceiling/isRevoked",
+    auth: { kind: "lookup", index: CLEAN_LOOKUP_INDEX },
+    expectStatus: 200,
+    expectBody: "false",
+    tokensPerRequest: 1,
+    kv: { reads: 0, writes: 0 },
+    weight: 1,
+  },
+  {
+    id: "isRevoked-revoked",
+    label: "isRevoked, revoked token",
+    worker: "sibling",
+    method: "GET",
+    path: "/lookup/isRevoked",
+    auth: { kind: "lookup", index: REVOKED_LOOKUP_INDEX },
+    expectStatus: 200,
+    expectBody: "true",
+    ceiling: "rpc-ceiling",
+    bindings: "miniflare",
+    tokensPerRequest: 1,
+    kv: { reads: 1, writes: 0 },
+    weight: 1,
+  },
+  {
+    id: "isRevoked-clean",
+    label: "isRevoked, not revoked",
+    worker: "sibling",
+    method: "GET",
+    path: "/lookup/isRevoked",
+    auth: { kind: "lookup", index: CLEAN_LOOKUP_INDEX },
+    expectStatus: 200,
+    expectBody: "false",
+    ceiling: "rpc-ceiling",
+    bindings: "miniflare",
+    tokensPerRequest: 1,
+    kv: { reads: 1, writes: 0 },
+    weight: 1,
+  },
+  {
+    id: "checkMany-100",
+    label: "checkMany, 100 tokens",
+    worker: "sibling",
+    method: "GET",
+    path: "/lookup/checkMany?n=100",
+    expectStatus: 200,
+    expectBody: "10",
+    ceiling: "rpc-ceiling",
+    bindings: "miniflare",
+    tokensPerRequest: 100,
+    kv: { reads: 1, writes: 0 },
+    weight: 0.5,
+  },
+  {
+    id: "checkMany-1000",
+    label: "checkMany, 1,000 tokens",
+    worker: "sibling",
+    method: "GET",
+    path: "/lookup/checkMany?n=1000",
+    expectStatus: 200,
+    expectBody: "100",
+    ceiling: "rpc-ceiling",
+    bindings: "miniflare",
+    tokensPerRequest: 1000,
+    kv: { reads: 10, writes: 0 },
+    weight: 0.1,
+  },
+];
+
+/** The rows that touch KV or the limiter, again on the worker whose bindings are in memory. */
+export const MEMORY_VARIANTS = [
+  "delete-admin",
+  "delete-self",
+  "reject-401-unknown",
+  "isRevoked-revoked",
+  "isRevoked-clean",
+  "checkMany-100",
+  "checkMany-1000",
+];
+
+/** `scenario` run against the in-memory bindings. */
+export function inMemory(scenario: Scenario): Scenario {
+  return {
+    ...scenario,
+    id: `${scenario.id}@memory`,
+    label: `${scenario.label} [memory]`,
+    bindings: "memory",
+    ...(scenario.worker === "sibling"
+      ? { path: scenario.path.replace(/^\/lookup\//, "/lookup-memory/") }
+      : { worker: "revocation-memory" as const }),
+  };
+}
+
+/** The isolate whose work a row measures: the worker answering, or the one a sibling calls. */
+export function isolateOf(scenario: Scenario): string {
+  const target =
+    scenario.worker !== "sibling"
+      ? scenario.worker
+      : scenario.path.startsWith("/ceiling/")
+        ? "ceiling"
+        : scenario.path.startsWith("/lookup-memory/")
+          ? "revocation-memory"
+          : "revocation";
+  return `core:user:${target === "ceiling" ? "ceiling" : target.replace("revocation", "token-revocation")}`;
+}
+
+/** Every row, in order: each ceiling first, then its paths, each followed by its in-memory twin. */
+export function allScenarios(): Scenario[] {
+  return [...HTTP_SCENARIOS, ...RPC_SCENARIOS].flatMap((s) =>
+    MEMORY_VARIANTS.includes(s.id) ? [s, inMemory(s)] : [s],
+  );
+}
+
+/** Requests per row (times its weight) and the warm-up before each, by mode. */
+export const MODES = {
+  quick: { warmup: 200, requests: 1000, connections: 8 },
+  full: { warmup: 1000, requests: 8000, connections: 8 },
+} as const;
+export type Mode = keyof typeof MODES;

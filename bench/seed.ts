@@ -1,0 +1,85 @@
+/**
+ * Fills local KV before the load: the registry tokens the HTTP rows spend, and the revocations
+ * the lookup rows find. Only digests cross to the worker; the raw tokens stay in the bench.
+ * @module
+ */
+import { registryEntry } from "../src/authority/registry";
+import { expirationFor, type RevocationRecord, revocationKey } from "../src/store/revocations";
+import { hashToken } from "../src/token";
+import { LOOKUP_REVOKED_EVERY, LOOKUP_TOKENS } from "./scenarios";
+import { benchToken, type TokenKind } from "./tokens";
+
+interface Entry {
+  key: string;
+  value: string;
+  expiration: number;
+  metadata?: unknown;
+}
+
+const DAY = 86_400;
+// Small batches: the seed route writes a batch at once, and Miniflare's KV takes a few hundred puts a second.
+const BATCH = 100;
+
+/** A stretch of a token series: indices `first` to `first + count - 1`. */
+export interface Range {
+  first: number;
+  count: number;
+}
+
+/** Registers a range of a series, users spread over `users` names, with one role. */
+async function registryEntries(runId: string, kind: TokenKind, { first, count }: Range, role: string, users: number) {
+  const entries: Entry[] = [];
+  for (let i = first; i < first + count; i++) {
+    const { key, record } = await registryEntry(benchToken(runId, kind, i), {
+      username: `${kind}-${i % users}`,
+      domainId: "bench",
+      roles: [role],
+      ttlSeconds: DAY,
+    });
+    entries.push({ key, value: JSON.stringify(record), expiration: expirationFor(record.expiresAt) });
+  }
+  return entries;
+}
+
+/** Revocation records for every tenth lookup token, as the store writes them (value and metadata). */
+async function lookupRevocations(runId: string): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  const expiresAt = new Date(Date.now() + DAY * 1000).toISOString();
+  for (let i = 0; i < LOOKUP_TOKENS; i += LOOKUP_REVOKED_EVERY) {
+    const record: RevocationRecord = {
+      revokedAt: new Date().toISOString(),
+      expiresAt,
+      userId: `u-lookup-${i}`,
+      domainId: "bench",
+      revokedBy: "u-bench-admin",
+      reason: "admin",
+    };
+    const key = revocationKey(await hashToken(benchToken(runId, "lookup", i)));
+    entries.push({ key, value: JSON.stringify(record), expiration: expirationFor(expiresAt), metadata: record });
+  }
+  return entries;
+}
+
+async function put(workerUrl: string, binding: "TOKENS" | "REVOCATIONS", entries: Entry[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += BATCH) {
+    const body = JSON.stringify({ binding, entries: entries.slice(i, i + BATCH) });
+    const response = await fetch(`${workerUrl}/__bench/seed`, { method: "POST", body });
+    if (!response.ok) throw new Error(`seeding ${binding} failed: ${response.status} ${await response.text()}`);
+  }
+}
+
+export interface SeedPlan {
+  /** The tokens the admin rows revoke, and the callers of the self rows. */
+  targets: Range;
+  selfCallers: Range;
+}
+
+export async function seed(workerUrl: string, runId: string, { targets, selfCallers }: SeedPlan): Promise<void> {
+  const tokens = [
+    ...(await registryEntries(runId, "admin", { first: 0, count: 1 }, "identity:admin", 1)),
+    ...(await registryEntries(runId, "target", targets, "identity:default", 1000)),
+    ...(await registryEntries(runId, "self", selfCallers, "identity:default", 1000)),
+  ];
+  await put(workerUrl, "TOKENS", tokens);
+  await put(workerUrl, "REVOCATIONS", await lookupRevocations(runId));
+}

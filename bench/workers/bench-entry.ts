@@ -1,0 +1,59 @@
+/**
+ * Bench-only wrapping of the real token-revocation worker: the same app and `RevocationLookup`,
+ * on bindings of the bench's choosing with every KV operation counted, plus the `/__bench/`
+ * routes the runner uses to seed KV and read the counts.
+ * @module
+ */
+import worker, { RevocationLookup } from "../../src/index";
+import { countedEnv, takeCounts } from "./kv-counter";
+
+interface SeedBody {
+  binding: "TOKENS" | "REVOCATIONS";
+  entries: { key: string; value: string; expiration?: number; metadata?: unknown }[];
+}
+
+const BENCH_PREFIX = "/__bench/";
+
+/**
+ * @example export const { handler, Lookup } = benchWorker((env) => env);
+ */
+export function benchWorker(bindings: (env: Env) => Env) {
+  const chosen = new WeakMap<Env, Env>();
+  const bound = (env: Env): Env => {
+    let picked = chosen.get(env);
+    if (!picked) {
+      picked = bindings(env);
+      chosen.set(env, picked);
+    }
+    return picked;
+  };
+
+  /** The real `RevocationLookup`, built on the counted bindings. */
+  class Lookup extends RevocationLookup {
+    constructor(ctx: ExecutionContext, env: Env) {
+      super(ctx, countedEnv(bound(env)));
+    }
+  }
+
+  const handler = {
+    async fetch(request, env, ctx) {
+      // A substring test first, so the measured requests pay next to nothing for the routes below.
+      const url = request.url.includes(BENCH_PREFIX) ? new URL(request.url) : undefined;
+      if (!url?.pathname.startsWith(BENCH_PREFIX)) return worker.fetch(request, countedEnv(bound(env)), ctx);
+
+      if (url.pathname === "/__bench/kv") return Response.json(takeCounts(url.searchParams.has("reset")));
+      if (url.pathname === "/__bench/seed" && request.method === "POST") {
+        // Seeding goes around the counters: it is set-up, not a measured request.
+        const { binding, entries } = (await request.json()) as SeedBody;
+        const kv = bound(env)[binding];
+        await Promise.all(
+          entries.map(({ key, value, expiration, metadata }) => kv.put(key, value, { expiration, metadata })),
+        );
+        return Response.json({ seeded: entries.length });
+      }
+      return new Response(null, { status: 404 });
+    },
+  } satisfies ExportedHandler<Env>;
+
+  return { handler, Lookup };
+}
