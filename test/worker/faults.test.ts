@@ -3,10 +3,8 @@
  * out or fails, and the rate limit, each against the real worker and the real local KV.
  * @module
  */
-import "../support/capture-console";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { registryKey } from "../../src/authority/registry";
-import { findLeaks } from "../support/leak-watch";
 import { issueToken, send } from "../support/watched-call";
 import { type KvFault, type KvOperation, watchKv } from "../support/watched-kv";
 import { env, faultOf, type Issued, someAddress, storedRevocation } from "./helpers";
@@ -183,10 +181,6 @@ describe("the rate limit", () => {
     expect(response.status).toBe(204);
     await expectRevoked(target, "self");
   });
-});
-
-afterAll(async () => {
-  expect(await findLeaks({ REVOCATIONS: env.REVOCATIONS, TOKENS: env.TOKENS })).toEqual([]);
 });
 
 /** Waits, when needed, until the current rate-limit window has most of its length ahead. */

@@ -3,7 +3,6 @@
  * and a sibling's guard) is run with real tokens; then responses, logs and KV are scanned for them.
  * @module
  */
-import "../support/capture-console";
 import { describe, expect, it } from "vitest";
 import { aux } from "../aux/bindings";
 import { rejectionOf } from "../aux/rpc";
