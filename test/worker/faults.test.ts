@@ -74,6 +74,27 @@ describe("the revocation store fails", () => {
   }
 });
 
+describe("the revocation store fails for the target alone", () => {
+  it.each(["throw", "timeout"] as const)(
+    "admin: reading whether the target is revoked (%s) is 503, nothing written",
+    async (fault) => {
+      const { target, path, token } = await scenario("admin");
+      const revocations = watchKv(env.REVOCATIONS);
+      const bindings = { REVOCATIONS: revocations.kv };
+      // The admin's own check passes; only the question about the target goes unanswered.
+      revocations.inject({ operation: "read", fault, when: (key) => key === `revoked:${target.hash}` });
+
+      await expectUnavailable(await send(path, { token, bindings }), "5");
+      expect(revocations.counts).toMatchObject({ reads: 1, failedReads: 1, writes: 0 });
+      await expectNothingStored(target);
+
+      revocations.clear();
+      expect((await send(path, { token, bindings })).status).toBe(204);
+      await expectRevoked(target, "admin");
+    },
+  );
+});
+
 describe("the token authority fails", () => {
   const faults: KvFault[] = ["timeout", "5xx", "throw"];
 
