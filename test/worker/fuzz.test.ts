@@ -205,9 +205,9 @@ const request = fc.record({
   ),
   body: fc.option(fc.oneof(fc.constant(""), hostileString), { nil: undefined, freq: 5 }),
   cors: fc.boolean(),
-  rawBytes: fc.integer({ min: 0, max: 199 }).map((n) => n === 0),
+  rawBytes: fc.integer({ min: 0, max: 99 }).map((n) => n === 37),
   // One case in ten runs under the tight limiter (3 per 10 s), so that 413 is among the answers.
-  tight: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+  tight: fc.integer({ min: 0, max: 9 }).map((n) => n === 3),
 });
 
 type CaseOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
@@ -236,8 +236,8 @@ async function resolve(value: Value): Promise<string> {
 }
 
 // Header values lose the characters that cannot be in a header at all (no client can send them).
-// The runtime sends non-ASCII as UTF-8 but logs a warning for each such header, so only a few
-// cases (`rawBytes`) send them raw; the rest carry the same bytes percent-encoded.
+// The runtime sends non-ASCII as UTF-8 but logs a warning for each such header, so only one case
+// in a hundred (`rawBytes`) sends them raw; the rest carry the same bytes percent-encoded.
 const asHeaderValue = (text: string, rawBytes: boolean): string =>
   (rawBytes ? text : text.replace(/[^\x00-\x7f]+/g, (run) => percentEncode(run))).replace(/[\0\r\n]/g, "");
 
