@@ -30,6 +30,8 @@ let server: LoadServer;
 const secrets: string[] = [];
 /** Status line, headers and body of every response, for the same scan. */
 const seen: string[] = [];
+/** What workerd printed for servers that are gone by the time of the secrets scan. */
+const otherOutput: string[] = [];
 const figures: Record<string, unknown> = { revocations: REVOCATIONS, connections: CONNECTIONS };
 
 beforeAll(async () => {
@@ -51,7 +53,15 @@ function mintToken(): string {
 }
 
 /** Registers tokens in the worker's TOKENS namespace, as `npm run tokens -- issue` would. */
-async function register(specs: { user: string; domain: string; role: string }[]): Promise<Registered[]> {
+const register = (specs: Spec[]): Promise<Registered[]> => registerOn(server, specs);
+
+interface Spec {
+  user: string;
+  domain: string;
+  role: string;
+}
+
+async function registerOn(on: LoadServer, specs: Spec[]): Promise<Registered[]> {
   const made = await Promise.all(
     specs.map(async ({ user, domain, role }) => {
       const token = mintToken();
@@ -65,13 +75,13 @@ async function register(specs: { user: string; domain: string; role: string }[])
       return { token, hash: await hashToken(token), record, entry: { key, value: JSON.stringify(record) } };
     }),
   );
-  for (let i = 0; i < made.length; i += 1000) await server.probe.seed(made.slice(i, i + 1000).map((m) => m.entry));
+  for (let i = 0; i < made.length; i += 1000) await on.probe.seed(made.slice(i, i + 1000).map((m) => m.entry));
   return made.map(({ token, hash, record }) => ({ token, hash, record }));
 }
 
 /** One DELETE over a real connection; the response is read whole and kept for the secrets scan. */
-async function revoke(path: string, token: string, signal?: AbortSignal): Promise<number> {
-  const response = await fetch(`${server.url}${path}`, {
+async function revoke(path: string, token: string, signal?: AbortSignal, on: LoadServer = server): Promise<number> {
+  const response = await fetch(`${on.url}${path}`, {
     method: "DELETE",
     headers: { "X-Auth-Token": token },
     ...(signal ? { signal } : {}),
@@ -98,8 +108,8 @@ function tally(statuses: number[]): Record<number, number> {
 }
 
 /** The stored records for some tokens, read back in bulk through the probe. */
-async function recordsOf(tokens: Registered[]) {
-  const found = await server.probe.records(tokens.map((t) => revocationKey(t.hash)));
+async function recordsOf(tokens: Registered[], on: LoadServer = server) {
+  const found = await on.probe.records(tokens.map((t) => revocationKey(t.hash)));
   return tokens.map((t) => found[revocationKey(t.hash)] ?? { value: null, metadata: null });
 }
 
@@ -324,9 +334,50 @@ describe("load", () => {
     figures.disconnects = { requests: COUNT, ...counts, snapshotsWatched: snapshots };
   });
 
+  it("the configured rate limit holds under concurrency: exactly the limit gets through, the rest write nothing", async () => {
+    // A second server with wrangler.toml's own limiter (100 per key per 60 s), so counts start at zero.
+    const limited = await startLoadServer({ port: PORT + 1, rateLimit: null });
+    try {
+      const LIMIT = 100;
+      const PERIOD_MS = 60_000;
+      const targets = await registerOn(
+        limited,
+        Array.from({ length: 3 * LIMIT }, (_, i) => ({ user: `flood-${i}`, domain: "acme", role: "identity:default" })),
+      );
+      const [admin] = await registerOn(limited, [{ user: "flood-admin", domain: "acme", role: "identity:admin" }]);
+      // Miniflare counts in fixed windows aligned on the period: start with most of one ahead, so
+      // that the whole flood (a second or two) falls in a single window.
+      const into = Date.now() % PERIOD_MS;
+      if (into > PERIOD_MS - 15_000) await new Promise((resolve) => setTimeout(resolve, PERIOD_MS - into + 100));
+
+      const statuses = new Map<Registered, number>();
+      await pool(targets, CONNECTIONS, async (target) => {
+        statuses.set(
+          target,
+          await revoke(`/v2.0/tokens/${target.token}`, (admin as Registered).token, undefined, limited),
+        );
+      });
+      const counts = tally([...statuses.values()]);
+      expect(counts).toEqual({ 204: LIMIT, 413: 2 * LIMIT });
+      const stored = await recordsOf(targets, limited);
+      targets.forEach((target, i) => {
+        if (statuses.get(target) === 204)
+          expectRecord(stored[i] as never, target, "admin", (admin as Registered).record.userId);
+        else expect(stored[i]).toEqual({ value: null, metadata: null });
+      });
+      figures.rateLimitUnderLoad = { requests: targets.length, connections: CONNECTIONS, statuses: counts };
+    } finally {
+      otherOutput.push(limited.output());
+      await limited.dispose();
+    }
+  });
+
   it("no raw token anywhere: responses, the worker's output, KV keys, values and metadata", async () => {
     const haystacks: [string, string][] = seen.map((text, i) => [`response #${i}`, text]);
-    haystacks.push(["workerd output", server.output()]);
+    haystacks.push(
+      ["workerd output", server.output()],
+      ...otherOutput.map((text): [string, string] => ["workerd output", text]),
+    );
     for (const namespace of ["REVOCATIONS", "TOKENS"] as const) {
       for (const [key, value, metadata] of await server.probe.dump(namespace)) {
         haystacks.push(

@@ -31,8 +31,11 @@ export interface Probe {
 
 export interface LoadServerOptions {
   port?: number;
-  /** Requests per rate-limit key per period; raised so that the limiter is not what is measured. */
-  rateLimit?: number;
+  /**
+   * Requests per rate-limit key per minute; raised by default so that the limiter is not what is
+   * measured. `null` keeps the limit that `wrangler.toml` configures.
+   */
+  rateLimit?: number | null;
 }
 
 /** Minimal shape of the runtime's stdio streams (Node `Readable`), without Node's types. */
@@ -67,7 +70,7 @@ export async function startLoadServer({
         ...workerOptions,
         name: WORKER_NAME,
         modules: [{ type: "ESModule", path: "index.js", contents: worker }],
-        ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } },
+        ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
       },
       {
         name: "load-probe",
