@@ -90,6 +90,45 @@ const ROLES = [
 type Real = { real: { role: string; domain: "acme" | "globex"; expired: boolean } };
 type Value = string | Real;
 
+const base64url = (text: string): string =>
+  btoa(String.fromCharCode(...new TextEncoder().encode(text)))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
+
+/**
+ * JWT-shaped strings: the storage digest of a JWS is taken from its unverified `iss` and `jti`
+ * (see `revocationSubject`), so its payload is parsed for every request, whatever the authority.
+ */
+const jwtShaped = fc
+  .tuple(
+    fc.oneof(
+      fc.constantFrom('{"alg":"none"}', '{"alg":"HS256","typ":"JWT"}', "not json", ""),
+      fc.json({ maxDepth: 2 }),
+    ),
+    fc.oneof(
+      fc
+        .record({
+          iss: fc.oneof(fc.string(), fc.integer(), fc.constant(null)),
+          jti: fc.oneof(fc.string(), fc.array(fc.string())),
+        })
+        .map((claims) => JSON.stringify(claims)),
+      fc.constantFrom(
+        "[]",
+        "null",
+        '"jti"',
+        `${"[".repeat(3000)}${"]".repeat(3000)}`,
+        '{"iss":"a","jti":"b","__proto__":{"x":1}}',
+      ),
+      fc.json({ maxDepth: 3 }),
+    ),
+    fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{0,43}$/), fc.constantFrom("", "=", "sig.extra")),
+    fc.boolean(),
+  )
+  .map(([header, payload, signature, encode]) =>
+    encode ? `${base64url(header)}.${base64url(payload)}.${signature}` : `${header}.${payload}.${signature}`,
+  );
+
 const hostileString = fc.oneof(
   { arbitrary: fc.constantFrom(...HOSTILE), weight: 4 },
   { arbitrary: fc.string({ maxLength: 40 }), weight: 2 },
@@ -99,6 +138,7 @@ const hostileString = fc.oneof(
   // At, just under and just over the 8 KiB limit, and far beyond it.
   { arbitrary: fc.constantFrom(8191, 8192, 8193, 65_536).map((n) => "t".repeat(n)), weight: 1 },
   { arbitrary: fc.tuple(fc.constantFrom(...HOSTILE), fc.constantFrom(...HOSTILE)).map(([a, b]) => a + b), weight: 1 },
+  { arbitrary: jwtShaped, weight: 2 },
 );
 
 /** A token value: hostile, or a marker for a real registered token made fresh for the case. */
