@@ -11,14 +11,16 @@ import { rememberSecret } from "../support/leak-watch";
 import { issueToken, send } from "../support/watched-call";
 import { watchKv } from "../support/watched-kv";
 import { env } from "./helpers";
+import { AUDIENCE, hmacKey, ISSUER, mint, now, SECRET } from "./jwt-fixtures";
 
 // Thousands of request-log lines: recorded and scanned for tokens, not printed.
 setConsoleQuiet(true);
 
 /** Fixed, so that a failure reproduces: fast-check prints the seed and path of a counterexample. */
 const SEED = 20260426;
-/** Cases per run; CI runs the same number. */
+/** Cases per run under the registry authority, and under the jwt one; CI runs the same numbers. */
 const RUNS = 3000;
+const JWT_RUNS = 1000;
 
 const HOSTILE = [
   "' OR '1'='1",
@@ -264,13 +266,23 @@ const FAULT_KEYS: Record<number, string> = {
   503: "serviceUnavailable",
 };
 
-const outcomes = new Map<number, number>();
-let unsendable = 0;
-
 /** A real token for a marker (registered now), or the hostile string itself. */
-async function resolve(value: Value): Promise<string> {
+/** The authorities the property runs under: the local registry, and HS256 JWTs. */
+type Authority = "registry" | "jwt";
+const JWT_SETTINGS: Partial<Env> = {
+  TOKEN_AUTHORITY: "jwt",
+  JWT_ISSUER: ISSUER,
+  JWT_AUDIENCE: AUDIENCE,
+  JWT_SECRET: SECRET,
+};
+
+/** A real token for a marker (registered or signed now), or the hostile string itself. */
+async function resolve(value: Value, authority: Authority): Promise<string> {
   if (typeof value === "string") return value;
   const { role, domain, expired } = value.real;
+  if (authority === "jwt") {
+    return mint(hmacKey(), { claims: { domain_id: domain, roles: [role], exp: now() + (expired ? -3600 : 3600) } });
+  }
   const issued = await issueToken({ role, domain, ttl: expired ? -1 : 3600 });
   return issued.token;
 }
@@ -291,10 +303,13 @@ const percentEncode = (text: string): string =>
     )
     .join("");
 
-async function build(input: CaseOf<typeof request>): Promise<{ path: string; init: RequestInit; secrets: string[] }> {
+async function build(
+  input: CaseOf<typeof request>,
+  authority: Authority,
+): Promise<{ path: string; init: RequestInit; secrets: string[] }> {
   const secrets: string[] = [];
   const use = async (value: Value) => {
-    const text = await resolve(value);
+    const text = await resolve(value, authority);
     secrets.push(text);
     return text;
   };
@@ -333,22 +348,23 @@ async function build(input: CaseOf<typeof request>): Promise<{ path: string; ini
   return { path, init, secrets };
 }
 
-it(`${RUNS} hostile requests: never a 500, always a v2.0 fault or a 204, no write unless 204`, {
-  timeout: 600_000,
-}, async () => {
+/** Runs the property under one authority; returns how often each status answered. */
+async function hostileRequests(authority: Authority, runs: number): Promise<Map<number, number>> {
+  const outcomes = new Map<number, number>();
+  let unsendable = 0;
   await fc.assert(
     fc.asyncProperty(request, async (input) => {
-      const { path, init, secrets } = await build(input);
+      const { path, init, secrets } = await build(input, authority);
       for (const secret of secrets) rememberSecret(secret);
       const revocations = watchKv(env.REVOCATIONS);
       const tokens = watchKv(env.TOKENS);
       const bindings = {
         REVOCATIONS: revocations.kv,
         TOKENS: tokens.kv,
+        ...(authority === "jwt" ? JWT_SETTINGS : {}),
         ...(input.cors ? { CORS_ALLOW_ORIGINS: "https://console.example.com" } : {}),
         ...(input.tight ? { RATE_LIMITER: env.TIGHT_RATE_LIMITER, RATE_LIMIT_PERIOD: "10" } : {}),
       };
-
       try {
         new Request(`https://identity.example.test${path}`, init);
       } catch {
@@ -381,14 +397,27 @@ it(`${RUNS} hostile requests: never a 500, always a v2.0 fault or a 204, no writ
       expect(typeof fault?.message).toBe("string");
       for (const secret of secrets) if (secret.length >= 16) expect(text.includes(secret)).toBe(false);
     }),
-    { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    { seed: SEED, numRuns: runs, endOnFailure: true },
   );
+  expect(unsendable).toBeLessThan(runs / 20);
+  // The figures the README quotes; console.error because quiet mode passes only errors through.
+  console.error(
+    JSON.stringify({ fuzz: { authority, runs, seed: SEED, unsendable, outcomes: Object.fromEntries(outcomes) } }),
+  );
+  return outcomes;
+}
 
+it(`${RUNS} hostile requests (registry): never a 500, always a v2.0 fault or a 204, no write unless 204`, {
+  timeout: 600_000,
+}, async () => {
+  const outcomes = await hostileRequests("registry", RUNS);
   // The generator must reach deep into the handler, not stop at the router: each step answered.
   for (const status of [204, 400, 401, 403, 404, 405, 413]) expect(outcomes.get(status) ?? 0).toBeGreaterThan(0);
-  expect(unsendable).toBeLessThan(RUNS / 20);
-  // The figures the README quotes; console.error because the capture passes only errors through.
-  console.error(
-    JSON.stringify({ fuzz: { runs: RUNS, seed: SEED, unsendable, outcomes: Object.fromEntries(outcomes) } }),
-  );
+});
+
+it(`${JWT_RUNS} hostile requests (jwt): the same, with signed tokens and JWT-shaped forgeries`, {
+  timeout: 600_000,
+}, async () => {
+  const outcomes = await hostileRequests("jwt", JWT_RUNS);
+  for (const status of [204, 400, 401, 404, 405]) expect(outcomes.get(status) ?? 0).toBeGreaterThan(0);
 });
