@@ -31,7 +31,6 @@ export interface BenchOptions {
   loader: ChildProcess;
   runId: string;
   connections: number;
-  warmup: number;
   /** Next unused index of each fresh-token series (`kind@bindings`), advanced as tokens are spent. */
   offsets: Record<string, number>;
 }
@@ -39,20 +38,23 @@ export interface BenchOptions {
 export class Bench {
   private constructor(
     private readonly options: BenchOptions,
-    private readonly heaps: HeapWatch,
+    private heaps: HeapWatch,
   ) {}
 
   static async start(options: BenchOptions): Promise<Bench> {
-    const { inspectorUrl } = options.runtime;
-    if (!inspectorUrl) throw new Error("the bench needs workerd's inspector for heap samples");
-    return new Bench(options, await HeapWatch.open(inspectorUrl, /^core:user:/));
+    return new Bench(options, await Bench.watchHeaps(options.runtime));
   }
 
-  /** Warm-up, counters reset, then `amount` requests measured. */
-  async measure(scenario: Scenario, amount: number): Promise<Measurement> {
+  private static watchHeaps(runtime: Runtime): Promise<HeapWatch> {
+    if (!runtime.inspectorUrl) throw new Error("the bench needs workerd's inspector for heap samples");
+    return HeapWatch.open(runtime.inspectorUrl, /^core:user:/);
+  }
+
+  /** `warmup` requests, counters reset, then `amount` requests measured. */
+  async measure(scenario: Scenario, warmup: number, amount: number): Promise<Measurement> {
     const { runtime } = this.options;
     if (scenario.expectBody !== undefined) await this.checkBody(scenario);
-    await this.load(scenario, this.options.warmup);
+    await this.load(scenario, warmup);
     await this.kvCounts(true);
 
     const rss = sampleRss(runtime.workerdPid);
@@ -75,12 +77,15 @@ export class Bench {
   /** One more pass of `amount` requests with every worker isolate under the CPU profiler; returns the report. */
   async profile(scenario: Scenario, amount: number): Promise<string> {
     const { runtime } = this.options;
+    // workerd's inspector serves one session per isolate: the heap watch steps aside meanwhile.
+    this.heaps.close();
     const [profiles, load] = await profileDuring(
       runtime.inspectorUrl!,
       /^core:user:/,
       () => this.load(scenario, amount),
       runtime.bundles,
     );
+    this.heaps = await Bench.watchHeaps(runtime);
     await this.kvCounts(true);
     const statuses = Object.keys(load.statuses).filter((status) => Number(status) !== scenario.expectStatus);
     const caveat = statuses.length ? ` (answered ${JSON.stringify(load.statuses)}: not representative)` : "";

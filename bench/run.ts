@@ -36,13 +36,14 @@ const { warmup, requests, connections } = MODES[mode];
 const scenarios = allScenarios().filter((s) => !args.only || s.ceiling === undefined || args.only.includes(s.id));
 const profiled = new Set(args.profile ?? []);
 const amountOf = (s: Scenario) => Math.max(connections * 10, Math.round(requests * s.weight));
+const warmupOf = (s: Scenario) => Math.max(connections * 5, Math.round(warmup * s.weight));
 
 // Fresh tokens each series needs on each build: warm-up, measurement and any profile pass of every
 // row spending it. The miniflare build registers the first stretch of a series, the memory build the next.
 const poolOf = (kind: TokenKind, bindings: Bindings) =>
   scenarios
     .filter((s) => s.fresh?.kind === kind && s.bindings === bindings)
-    .reduce((sum, s) => sum + warmup + amountOf(s) * (profiled.has(s.id) ? 2 : 1) + connections * 4, 0);
+    .reduce((sum, s) => sum + warmupOf(s) + amountOf(s) * (profiled.has(s.id) ? 2 : 1) + connections * 4, 0);
 const rangesOf = (kind: TokenKind): Record<Bindings, Range> => {
   const miniflare = poolOf(kind, "miniflare");
   return { miniflare: { first: 0, count: miniflare }, memory: { first: miniflare, count: poolOf(kind, "memory") } };
@@ -88,13 +89,13 @@ try {
   for (const [kind, byBindings] of Object.entries(ranges)) {
     for (const [bindings, range] of Object.entries(byBindings)) offsets[`${kind}@${bindings}`] = range.first;
   }
-  const bench = await Bench.start({ runtime, loader, runId, connections, warmup, offsets });
+  const bench = await Bench.start({ runtime, loader, runId, connections, offsets });
   const rows: Row[] = [];
   const rssSeries: number[] = [];
   const profiles: string[] = [];
   try {
     for (const scenario of scenarios) {
-      const measurement = await bench.measure(scenario, amountOf(scenario));
+      const measurement = await bench.measure(scenario, warmupOf(scenario), amountOf(scenario));
       const row = toRow(scenario, measurement, rows);
       rows.push(row);
       rssSeries.push(...measurement.rssMiB);

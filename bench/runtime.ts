@@ -24,6 +24,7 @@ export const PORTS = {
   ceiling: 8792,
   sibling: 8793,
   "revocation-memory": 8794,
+  stages: 8795,
   inspector: 9240,
 } as const;
 
@@ -52,6 +53,7 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       "revocation-memory": join(here, "workers/revocation-memory.ts"),
       ceiling: join(here, "workers/ceiling.ts"),
       sibling: join(here, "workers/sibling.ts"),
+      stages: join(here, "workers/stages.ts"),
     },
     join(scratch, "bundles"),
   );
@@ -107,6 +109,13 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
         unsafeDirectSockets: socket(PORTS.ceiling),
       },
       {
+        name: "stages",
+        ...module("stages"),
+        compatibilityDate,
+        compatibilityFlags,
+        unsafeDirectSockets: socket(PORTS.stages),
+      },
+      {
         name: "sibling",
         ...module("sibling"),
         compatibilityDate,
@@ -131,6 +140,7 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       "revocation-memory": url(PORTS["revocation-memory"]),
       ceiling: url(PORTS.ceiling),
       sibling: url(PORTS.sibling),
+      stages: url(PORTS.stages),
     },
     workerdPid,
     bundles,

@@ -5,7 +5,7 @@
  */
 import type { LoadSpec } from "./load";
 
-export type WorkerName = "ceiling" | "revocation" | "revocation-memory" | "sibling";
+export type WorkerName = "ceiling" | "stages" | "revocation" | "revocation-memory" | "sibling";
 
 /** The two ways the real worker runs: on Miniflare's simulated bindings, or with them in memory. */
 export type Bindings = "miniflare" | "memory";
@@ -34,8 +34,10 @@ export interface Scenario {
   /** Tokens answered per request (checkMany), for tokens/s. */
   tokensPerRequest?: number;
   kv: KvExpectation;
-  /** Share of the mode's request count: slow rows send fewer requests. */
+  /** Share of the mode's request count (and warm-up): slow rows send fewer, so each takes seconds. */
   weight: number;
+  /** The share for the in-memory twin, which is faster. */
+  memoryWeight?: number;
 }
 
 /** The worker's own 204 fault-free path for a bench token: a registered admin and registered targets. */
@@ -58,6 +60,28 @@ export const HTTP_SCENARIOS: Scenario[] = [
     weight: 1,
   },
   {
+    id: "stage-hono",
+    label: "stage: Hono, one route, 204",
+    worker: "stages",
+    method: "DELETE",
+    path: "/hono/v2.0/tokens",
+    expectStatus: 204,
+    ceiling: "http-ceiling",
+    kv: { reads: 0, writes: 0 },
+    weight: 0.5,
+  },
+  {
+    id: "stage-hono-log",
+    label: "stage: Hono + one JSON log line",
+    worker: "stages",
+    method: "DELETE",
+    path: "/log/v2.0/tokens",
+    expectStatus: 204,
+    ceiling: "http-ceiling",
+    kv: { reads: 0, writes: 0 },
+    weight: 0.5,
+  },
+  {
     id: "delete-admin",
     label: "DELETE /v2.0/tokens/{id}, admin",
     worker: "revocation",
@@ -70,7 +94,8 @@ export const HTTP_SCENARIOS: Scenario[] = [
     bindings: "miniflare",
     // Caller: authority read + revocation read. Target: the same two. Then the one write.
     kv: { reads: 4, writes: 1 },
-    weight: 1,
+    weight: 0.25,
+    memoryWeight: 1,
   },
   {
     id: "delete-self",
@@ -83,7 +108,8 @@ export const HTTP_SCENARIOS: Scenario[] = [
     ceiling: "http-ceiling",
     bindings: "miniflare",
     kv: { reads: 2, writes: 1 },
-    weight: 1,
+    weight: 0.25,
+    memoryWeight: 1,
   },
   {
     id: "reject-401-unknown",
@@ -97,7 +123,8 @@ export const HTTP_SCENARIOS: Scenario[] = [
     bindings: "miniflare",
     // Authentication is what finds a token unknown: one authority read, one revocation read.
     kv: { reads: 2, writes: 0 },
-    weight: 1,
+    weight: 0.5,
+    memoryWeight: 1,
   },
   {
     id: "reject-401-malformed",
@@ -153,7 +180,8 @@ export const RPC_SCENARIOS: Scenario[] = [
     bindings: "miniflare",
     tokensPerRequest: 1,
     kv: { reads: 1, writes: 0 },
-    weight: 1,
+    weight: 0.5,
+    memoryWeight: 1,
   },
   {
     id: "isRevoked-clean",
@@ -168,7 +196,20 @@ export const RPC_SCENARIOS: Scenario[] = [
     bindings: "miniflare",
     tokensPerRequest: 1,
     kv: { reads: 1, writes: 0 },
-    weight: 1,
+    weight: 0.5,
+    memoryWeight: 1,
+  },
+  {
+    id: "rpc-ceiling-many-100",
+    label: "RPC ceiling: checkMany(100) -> all false",
+    worker: "sibling",
+    method: "GET",
+    path: "/ceiling/checkMany?n=100",
+    expectStatus: 200,
+    expectBody: "0",
+    tokensPerRequest: 100,
+    kv: { reads: 0, writes: 0 },
+    weight: 0.5,
   },
   {
     id: "checkMany-100",
@@ -178,11 +219,25 @@ export const RPC_SCENARIOS: Scenario[] = [
     path: "/lookup/checkMany?n=100",
     expectStatus: 200,
     expectBody: "10",
-    ceiling: "rpc-ceiling",
+    // Its own shape of ceiling: the same 100 tokens over RPC to a method that only answers.
+    ceiling: "rpc-ceiling-many-100",
     bindings: "miniflare",
     tokensPerRequest: 100,
     kv: { reads: 1, writes: 0 },
-    weight: 0.5,
+    weight: 0.1,
+    memoryWeight: 0.5,
+  },
+  {
+    id: "rpc-ceiling-many-1000",
+    label: "RPC ceiling: checkMany(1,000) -> all false",
+    worker: "sibling",
+    method: "GET",
+    path: "/ceiling/checkMany?n=1000",
+    expectStatus: 200,
+    expectBody: "0",
+    tokensPerRequest: 1000,
+    kv: { reads: 0, writes: 0 },
+    weight: 0.25,
   },
   {
     id: "checkMany-1000",
@@ -192,11 +247,12 @@ export const RPC_SCENARIOS: Scenario[] = [
     path: "/lookup/checkMany?n=1000",
     expectStatus: 200,
     expectBody: "100",
-    ceiling: "rpc-ceiling",
+    ceiling: "rpc-ceiling-many-1000",
     bindings: "miniflare",
     tokensPerRequest: 1000,
     kv: { reads: 10, writes: 0 },
-    weight: 0.1,
+    weight: 0.02,
+    memoryWeight: 0.1,
   },
 ];
 
@@ -218,6 +274,7 @@ export function inMemory(scenario: Scenario): Scenario {
     id: `${scenario.id}@memory`,
     label: `${scenario.label} [memory]`,
     bindings: "memory",
+    weight: scenario.memoryWeight ?? scenario.weight,
     ...(scenario.worker === "sibling"
       ? { path: scenario.path.replace(/^\/lookup\//, "/lookup-memory/") }
       : { worker: "revocation-memory" as const }),
@@ -226,6 +283,7 @@ export function inMemory(scenario: Scenario): Scenario {
 
 /** The isolate whose work a row measures: the worker answering, or the one a sibling calls. */
 export function isolateOf(scenario: Scenario): string {
+  if (scenario.worker === "stages") return "core:user:stages";
   const target =
     scenario.worker !== "sibling"
       ? scenario.worker
