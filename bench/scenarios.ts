@@ -304,7 +304,7 @@ export function allScenarios(): Scenario[] {
 
 /** Requests per row (times its weight) and the warm-up before each, by mode. */
 export const MODES = {
-  quick: { warmup: 200, requests: 1000, connections: 8 },
+  quick: { warmup: 100, requests: 400, connections: 8 },
   full: { warmup: 1000, requests: 8000, connections: 8 },
 } as const;
 export type Mode = keyof typeof MODES;
