@@ -15,6 +15,8 @@ export interface LoadSpec {
   connections: number;
   amount: number;
   runId: string;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
   /** Fixed token sent as `X-Auth-Token`, by series and index. */
   auth?: { kind: TokenKind; index: number } | { raw: string };
   /** A fresh token per request: `series` numbered from `first`, in the path or the header. */
@@ -37,7 +39,10 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const { runId, fresh, auth } = spec;
   const fixedAuth =
     auth === undefined ? undefined : "raw" in auth ? auth.raw : benchToken(runId, auth.kind, auth.index);
-  const headers: Record<string, string> = fixedAuth === undefined ? {} : { "X-Auth-Token": fixedAuth };
+  const headers: Record<string, string> = {
+    ...spec.headers,
+    ...(fixedAuth === undefined ? {} : { "X-Auth-Token": fixedAuth }),
+  };
   let next = fresh?.first ?? 0;
 
   const latencies = new Float64Array(spec.amount + spec.connections * 4);

@@ -107,6 +107,7 @@ export class Bench {
       amount,
       runId,
       ...(scenario.auth ? { auth: scenario.auth } : {}),
+      ...(scenario.headers ? { headers: scenario.headers } : {}),
       ...(scenario.fresh ? { fresh: { ...scenario.fresh, first: offsets[series] ?? 0 } } : {}),
     };
     const result = await new Promise<LoadResult>((resolve, reject) => {

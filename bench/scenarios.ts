@@ -25,6 +25,7 @@ export interface Scenario {
   method: string;
   path: string;
   auth?: LoadSpec["auth"];
+  headers?: Record<string, string>;
   fresh?: Omit<NonNullable<LoadSpec["fresh"]>, "first">;
   expectStatus: number;
   /** Body the path must answer with, checked once before the load (RPC rows). */
@@ -76,6 +77,18 @@ export const HTTP_SCENARIOS: Scenario[] = [
     worker: "stages",
     method: "DELETE",
     path: "/log/v2.0/tokens",
+    expectStatus: 204,
+    ceiling: "http-ceiling",
+    kv: { reads: 0, writes: 0 },
+    weight: 0.5,
+  },
+  {
+    id: "stage-chain",
+    label: "stage: the app's chain, links only next()",
+    worker: "stages",
+    method: "DELETE",
+    path: "/v2.0/tokens/bench-stage-token",
+    headers: { "X-Stage-Chain": "1" },
     expectStatus: 204,
     ceiling: "http-ceiling",
     kv: { reads: 0, writes: 0 },
