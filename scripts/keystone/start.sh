@@ -185,12 +185,14 @@ manage bootstrap \
   --bootstrap-region-id RegionOne
 
 # ---------------------------------------------------------------------------
-# 4. Serve it (wsgiref single-process server shipped with keystone).
+# 4. Serve it: Keystone's own WSGI app, one thread per connection (keystone-wsgi-public-threaded;
+#    the packaged keystone-wsgi-public serves one connection at a time, and workerd's connection
+#    pool would stall it).
 # ---------------------------------------------------------------------------
 # setsid: own session/process group, so it outlives this script and stop.sh
 # can kill the whole group. Without job control the background child is not a
 # group leader, hence setsid does not fork and $! is Keystone's own PID.
-OS_KEYSTONE_CONFIG_FILES="$CONF" nohup setsid keystone-wsgi-public --host 127.0.0.1 --port "$PORT" \
+OS_KEYSTONE_CONFIG_FILES="$CONF" nohup setsid /usr/bin/python3 "$SCRIPT_DIR/keystone-wsgi-public-threaded" 127.0.0.1 "$PORT" \
   >"$STATE_DIR/keystone.out" 2>&1 </dev/null &
 KEYSTONE_PID=$!
 echo "$KEYSTONE_PID" >"$STATE_DIR/keystone.pid"

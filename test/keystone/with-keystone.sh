@@ -13,7 +13,5 @@ env_file="$(bash scripts/keystone/start.sh | tail -n 1)" || { echo "keystone did
 # shellcheck disable=SC1090
 source "$env_file"
 trap 'KEYSTONE_STATE_DIR="$KEYSTONE_STATE_DIR" KEYSTONE_PORT="$KEYSTONE_PORT" bash scripts/keystone/stop.sh' EXIT
-# Same Keystone, same state, served with a thread per connection (see keystone-wsgi-public-threaded).
-bash scripts/keystone/stop.sh && bash test/keystone/restart-keystone.sh || { echo "keystone did not restart" >&2; exit 1; }
 
 "$@"

@@ -103,7 +103,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Keystone must be up for whatever runs next, even if the outage test failed half-way.
-  if (!(await keystoneUp())) await run("bash", ["test/keystone/restart-keystone.sh"]);
+  if (!(await keystoneUp())) await run("bash", ["scripts/keystone/restart.sh"]);
   if (dev?.pid) {
     process.kill(-dev.pid, "SIGTERM");
     await new Promise((resolve) => dev?.once("exit", resolve));
@@ -189,7 +189,7 @@ describe("wrangler dev in keystone mode, against the real Keystone", () => {
     expect((await revoke("/v2.0/tokens", alice)).status).toBe(204);
     expect((await revoke("/v2.0/tokens", alice)).status).toBe(401);
 
-    await run("bash", ["test/keystone/restart-keystone.sh"], { env: process.env });
+    await run("bash", ["scripts/keystone/restart.sh"], { env: process.env });
     await eventually(gone(alice), { timeoutMs: 150_000, everyMs: 1000 });
     // Bob's token was never revoked: his retry now succeeds.
     expect(await keystoneStatus(ks, admin, bob)).toBe(200);

@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Start again, on the same state (database, fernet keys, port), a Keystone that
 # scripts/keystone/start.sh set up and scripts/keystone/stop.sh stopped: the
-# "Keystone comes back" half of the outage test, and the switch to a threaded
-# server (see keystone-wsgi-public-threaded). start.sh cannot do this, since it
-# always starts fresh. Needs KEYSTONE_STATE_DIR and KEYSTONE_PORT (its env file).
+# "Keystone comes back" half of an outage test. start.sh cannot do this, since
+# it always starts fresh. Needs KEYSTONE_STATE_DIR and KEYSTONE_PORT (its env file).
 set -euo pipefail
 : "${KEYSTONE_STATE_DIR:?source the env file that scripts/keystone/start.sh printed}"
 : "${KEYSTONE_PORT:?source the env file that scripts/keystone/start.sh printed}"
