@@ -5,7 +5,7 @@
 #   bash test/keystone/with-keystone.sh npm run test:keystone
 # KEYSTONE_PORT (default 5000) and KEYSTONE_STATE_DIR are passed on to the scripts.
 set -uo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 [[ $# -gt 0 ]] || { echo "usage: $0 COMMAND [ARGS...]" >&2; exit 2; }
 
 env_file="$(bash scripts/keystone/start.sh | tail -n 1)" || { echo "keystone did not start" >&2; exit 1; }
