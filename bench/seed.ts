@@ -63,8 +63,22 @@ async function lookupRevocations(runId: string): Promise<Entry[]> {
 async function put(workerUrl: string, binding: "TOKENS" | "REVOCATIONS", entries: Entry[]): Promise<void> {
   for (let i = 0; i < entries.length; i += BATCH) {
     const body = JSON.stringify({ binding, entries: entries.slice(i, i + BATCH) });
-    const response = await fetch(`${workerUrl}/__bench/seed`, { method: "POST", body });
-    if (!response.ok) throw new Error(`seeding ${binding} failed: ${response.status} ${await response.text()}`);
+    await postWithRetry(`${workerUrl}/__bench/seed`, body, binding);
+  }
+}
+
+// Puts are idempotent, so a batch whose connection dropped (seen once in many runs, under a loaded
+// machine) is simply sent again.
+async function postWithRetry(url: string, body: string, binding: string, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(url, { method: "POST", body });
+      if (response.ok) return;
+      throw new Error(`${response.status} ${await response.text()}`);
+    } catch (error) {
+      if (attempt >= attempts) throw new Error(`seeding ${binding} failed: ${error}`);
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
   }
 }
 
