@@ -1,13 +1,13 @@
 /**
  * Bench-only: wraps a KV namespace so every operation that reaches Workers KV is counted.
- * Counts are what is billed: a bulk `get` of many keys is one read, as Cloudflare bills it.
+ * A bulk `get` is one read operation (as DESIGN section 6 counts) and its keys are counted apart (as Cloudflare bills).
  * @module
  */
 
 /** Operations per namespace since the last reset. */
 export interface KvCounts {
   reads: number;
-  /** Keys asked for by all reads (a bulk read of 100 keys is 1 read, 100 keys). */
+  /** Keys asked for by all reads (a bulk read of 100 keys is 1 read, 100 keys): what is billed. */
   keysRead: number;
   writes: number;
   deletes: number;
