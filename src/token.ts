@@ -103,7 +103,9 @@ function decodeJsonSegment(segment: string): unknown {
 
 /**
  * Compares two strings in time that depends only on their lengths, so that comparing a secret
- * (or its digest) leaks nothing about where the first difference is.
+ * (or its digest) leaks nothing about where the first difference is. It compares UTF-8 encodings, so
+ * strings that differ only in lone surrogates (both encode as U+FFFD) compare equal: the inputs here
+ * are digests and URL-decoded text, which never hold one.
  */
 export function constantTimeEqual(a: string, b: string): boolean {
   const left = encoder.encode(a);
