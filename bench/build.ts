@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
+import { WORKER_BUNDLE_OPTIONS } from "../scripts/worker-bundle";
 
 /** Bundles `entries` (name -> source path) into `outDir`; returns name -> bundle path. */
 export async function bundleWorkers(entries: Record<string, string>, outDir: string): Promise<Record<string, string>> {
@@ -14,15 +15,9 @@ export async function bundleWorkers(entries: Record<string, string>, outDir: str
     Object.entries(entries).map(async ([name, entry]) => {
       const outfile = join(outDir, `${name}.js`);
       await build({
+        ...WORKER_BUNDLE_OPTIONS,
         entryPoints: [entry],
         outfile,
-        bundle: true,
-        format: "esm",
-        platform: "neutral",
-        target: "es2022",
-        conditions: ["workerd", "worker", "browser"],
-        mainFields: ["module", "main"],
-        external: ["cloudflare:*", "node:*"],
         // Readable stacks in a profile: names are kept, nothing is minified.
         minify: false,
         keepNames: false,

@@ -4,6 +4,7 @@
  * @module
  */
 import { buildSync } from "esbuild";
+import { WORKER_BUNDLE_OPTIONS } from "../../scripts/worker-bundle";
 
 /** Where each bundle lands, relative to the repository root where Vitest runs (gitignored: `dist/`). */
 export const AUX_SCRIPTS = {
@@ -23,15 +24,9 @@ const ENTRIES: Record<keyof typeof AUX_SCRIPTS, string> = {
 export function buildAuxWorkers(): typeof AUX_SCRIPTS {
   for (const name of Object.keys(AUX_SCRIPTS) as (keyof typeof AUX_SCRIPTS)[]) {
     buildSync({
+      ...WORKER_BUNDLE_OPTIONS,
       entryPoints: [ENTRIES[name]],
       outfile: AUX_SCRIPTS[name],
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      // Resolve packages as Wrangler does for a worker.
-      conditions: ["workerd", "worker", "browser"],
-      external: ["cloudflare:*"],
       logLevel: "warning",
     });
   }

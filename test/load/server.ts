@@ -6,6 +6,7 @@
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { WORKER_BUNDLE_OPTIONS } from "../../scripts/worker-bundle";
 import type { RevocationRecord } from "../../src/store/revocations";
 
 export const WORKER_NAME = "token-revocation";
@@ -107,15 +108,9 @@ export async function startLoadServer({
 
 async function bundle(entry: string): Promise<string> {
   const result = await build({
+    ...WORKER_BUNDLE_OPTIONS,
     entryPoints: [entry],
-    bundle: true,
     write: false,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
     logLevel: "silent",
   });
   const [output] = result.outputFiles;

@@ -4,22 +4,13 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { FAULT_KEYS } from "../../src/faults";
+import { type KvFault, type KvOperation, watchKv } from "../support/watched-kv";
 import { call, env, faultOf, issue, ORIGIN } from "./helpers";
 
-/** Counts KV writes on the real namespace for the duration of one request. */
+/** The real namespace behind a counting, fault-injecting wrapper. */
 function countingWrites(kv: KVNamespace): { kv: KVNamespace; writes: () => number } {
-  let writes = 0;
-  const wrapped = new Proxy(kv, {
-    get(target, property) {
-      const value = Reflect.get(target, property);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        if (property === "put" || property === "delete") writes += 1;
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { kv: wrapped, writes: () => writes };
+  const watched = watchKv(kv);
+  return { kv: watched.kv, writes: () => watched.counts.writes };
 }
 
 async function expectFault(res: Response, status: number) {
@@ -141,21 +132,18 @@ describe("methods and paths", () => {
 });
 
 describe("KV failing", () => {
-  const throwing = (operation: "get" | "put") =>
-    new Proxy(env.REVOCATIONS, {
-      get(target, property) {
-        const value = Reflect.get(target, property);
-        if (property === operation) return () => Promise.reject(new Error(`KV ${operation} failed`));
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+  const failing = (kv: KVNamespace, operation: KvOperation, fault: KvFault = "throw") => {
+    const watched = watchKv(kv);
+    watched.inject({ operation, fault });
+    return watched.kv;
+  };
 
   it("on read: 503 with Retry-After, nothing written", async () => {
     const admin = await issue({ role: "identity:admin" });
     const target = await issue();
     const res = await call(`/v2.0/tokens/${target.token}`, {
       token: admin.token,
-      bindings: { REVOCATIONS: throwing("get") },
+      bindings: { REVOCATIONS: failing(env.REVOCATIONS, "read") },
     });
     await expectFault(res, 503);
     expect(res.headers.get("Retry-After")).toMatch(/^[1-9]\d*$/);
@@ -164,31 +152,24 @@ describe("KV failing", () => {
 
   it("on write: 503 with Retry-After, nothing written; a KV 429 says retry in a second", async () => {
     const user = await issue();
-    const throttled = new Proxy(env.REVOCATIONS, {
-      get(target, property) {
-        if (property === "put") return () => Promise.reject(new Error("KV PUT failed: 429 Too Many Requests"));
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
+    const throttled = await call("/v2.0/tokens", {
+      token: user.token,
+      bindings: { REVOCATIONS: failing(env.REVOCATIONS, "write", "429") },
     });
-    const res = await call("/v2.0/tokens", { token: user.token, bindings: { REVOCATIONS: throttled } });
-    await expectFault(res, 503);
-    expect(res.headers.get("Retry-After")).toBe("1");
-    const failed = await call("/v2.0/tokens", { token: user.token, bindings: { REVOCATIONS: throwing("put") } });
+    await expectFault(throttled, 503);
+    expect(throttled.headers.get("Retry-After")).toBe("1");
+    const failed = await call("/v2.0/tokens", {
+      token: user.token,
+      bindings: { REVOCATIONS: failing(env.REVOCATIONS, "write") },
+    });
     await expectFault(failed, 503);
     expect(await env.REVOCATIONS.list({ prefix: `revoked:${user.hash}` })).toMatchObject({ keys: [] });
   });
 
   it("the token registry failing: 503, nothing written", async () => {
     const user = await issue();
-    const registryDown = new Proxy(env.TOKENS, {
-      get(target, property) {
-        if (property === "get") return () => Promise.reject(new Error("KV GET failed"));
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    await expectFault(await call("/v2.0/tokens", { token: user.token, bindings: { TOKENS: registryDown } }), 503);
+    const res = await call("/v2.0/tokens", { token: user.token, bindings: { TOKENS: failing(env.TOKENS, "read") } });
+    await expectFault(res, 503);
     expect(await env.REVOCATIONS.list({ prefix: `revoked:${user.hash}` })).toMatchObject({ keys: [] });
   });
 });

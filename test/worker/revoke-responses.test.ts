@@ -3,6 +3,7 @@
  * rate-limit binding.
  */
 import { describe, expect, it } from "vitest";
+import { watchKv } from "../support/watched-kv";
 import { call, env, faultOf, issue, storedRevocation } from "./helpers";
 
 describe("204 No Content", () => {
@@ -181,14 +182,9 @@ describe("413 Over Limit", () => {
 describe("500 and 503", () => {
   it("answers 503 with Retry-After when KV cannot be written, and writes nothing", async () => {
     const user = await issue();
-    const failingWrites = new Proxy(env.REVOCATIONS, {
-      get(target, property) {
-        if (property === "put") return () => Promise.reject(new Error("KV PUT failed: 500 Internal Server Error"));
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const res = await call("/v2.0/tokens", { token: user.token, bindings: { REVOCATIONS: failingWrites } });
+    const failingWrites = watchKv(env.REVOCATIONS);
+    failingWrites.inject({ operation: "write", fault: "5xx" });
+    const res = await call("/v2.0/tokens", { token: user.token, bindings: { REVOCATIONS: failingWrites.kv } });
     expect(res.status).toBe(503);
     expect(res.headers.get("Retry-After")).toMatch(/^\d+$/);
     expect((await faultOf(res))[0]).toBe("serviceUnavailable");
