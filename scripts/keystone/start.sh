@@ -53,7 +53,7 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 # ---------------------------------------------------------------------------
 # 1. Install (only when missing).
 # ---------------------------------------------------------------------------
-have_tools() { command -v keystone-wsgi-public >/dev/null && command -v curl >/dev/null; }
+have_tools() { command -v keystone-wsgi-public >/dev/null && command -v openstack >/dev/null && command -v curl >/dev/null; }
 
 install_keystone() {
   local created_policy=0 t0=$SECONDS
@@ -75,9 +75,16 @@ keystone keystone/register-endpoint boolean false
 EOF
   local pkgs=(keystone python3-openstackclient python3-keystoneclient)
   command -v curl >/dev/null || pkgs+=(curl)
-  apt-get update >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "${pkgs[@]}" >&2
+  # One retry: a mirror hiccup on a fresh CI machine should not fail the whole run.
+  local attempt
+  for attempt in 1 2; do
+    apt-get update >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+        -o DPkg::Lock::Timeout=300 "${pkgs[@]}" >&2 && break
+    ((attempt == 2)) && die "apt-get could not install ${pkgs[*]}"
+    log "apt-get failed; retrying in 10 s"
+    sleep 10
+  done
   if ((created_policy)); then
     rm -f /usr/sbin/policy-rc.d
     trap - EXIT
