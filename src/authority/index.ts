@@ -6,9 +6,9 @@ import { jwtAuthority } from "./jwt";
 import { keystoneAuthority } from "./keystone";
 import { rackspaceAuthority } from "./rackspace";
 import { registryAuthority } from "./registry";
-import type { TokenAuthority, TokenIdentity } from "./types";
+import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
 
-export { AuthorityUnavailable, type TokenAuthority, type TokenIdentity } from "./types";
+export { AuthorityUnavailable, ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
 
 /** The authority for this request's environment. */
 export function authorityFor(env: Env): TokenAuthority {
@@ -25,11 +25,6 @@ export function authorityFor(env: Env): TokenAuthority {
     default:
       throw new ConfigurationError(`TOKEN_AUTHORITY "${name}" is not supported`);
   }
-}
-
-/** The worker is deployed with a setting it cannot work with. */
-export class ConfigurationError extends Error {
-  override name = "ConfigurationError";
 }
 
 // One place decides "expired", whatever the authority's own rules: an identity whose expiry is

@@ -4,8 +4,7 @@
  * @module
  */
 import type { JSONWebKeySet } from "jose";
-// A cycle with ./index, harmless: the class is only used when a request reads the settings.
-import { ConfigurationError } from "./index";
+import { ConfigurationError } from "./types";
 
 /** Where the verification keys come from. */
 export type JwtKeySource =

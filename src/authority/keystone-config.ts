@@ -3,7 +3,8 @@
  * @module
  */
 import { parseRoleMap } from "./keystone-roles";
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt } from "./upstream-fetch";
+import { ConfigurationError } from "./types";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt, upstreamBaseUrl } from "./upstream-fetch";
 
 /** How the worker proves itself to Keystone. */
 export type KeystoneCredentials =
@@ -25,7 +26,7 @@ export interface KeystoneConfig {
 }
 
 /** A Keystone setting is missing or malformed: the deployment must be fixed, so this is a 500. */
-export class KeystoneConfigError extends Error {
+export class KeystoneConfigError extends ConfigurationError {
   override name = "KeystoneConfigError";
 }
 
@@ -33,27 +34,13 @@ export class KeystoneConfigError extends Error {
  * @example keystoneConfig(env).url // "http://127.0.0.1:5000"
  */
 export function keystoneConfig(env: Env): KeystoneConfig {
-  const url = baseUrl(env.KEYSTONE_URL);
+  const url = upstreamBaseUrl("KEYSTONE_URL", env.KEYSTONE_URL, /\/v3$/, KeystoneConfigError);
   return {
     url,
     credentials: credentialsFrom(env),
     roleMap: parseRoleMap(env.KEYSTONE_ROLE_MAP),
     timeoutMs: positiveInt(env.KEYSTONE_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
   };
-}
-
-function baseUrl(value: string | undefined): string {
-  if (!value) throw new KeystoneConfigError("KEYSTONE_URL is not set");
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new KeystoneConfigError("KEYSTONE_URL is not a URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new KeystoneConfigError("KEYSTONE_URL is not http(s)");
-  // Accept both the service root and the v3 endpoint from the catalog.
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, "").replace(/\/v3$/, "");
 }
 
 function credentialsFrom(env: Env): KeystoneCredentials {

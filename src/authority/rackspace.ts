@@ -4,12 +4,13 @@
  * @module
  */
 import type { PresentedToken } from "../token";
-import type { TokenAuthority, TokenIdentity } from "./types";
+import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
 import {
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   isoInstant,
   positiveInt,
   unexpectedStatus,
+  upstreamBaseUrl,
   upstreamFetch,
   upstreamJson,
 } from "./upstream-fetch";
@@ -23,7 +24,7 @@ export interface RackspaceConfig {
 }
 
 /** A Rackspace setting is missing or malformed: a deployment error, hence a 500. */
-export class RackspaceConfigError extends Error {
+export class RackspaceConfigError extends ConfigurationError {
   override name = "RackspaceConfigError";
 }
 
@@ -31,19 +32,11 @@ export class RackspaceConfigError extends Error {
  * @example rackspaceConfig(env).url // "https://identity.api.rackspacecloud.com"
  */
 export function rackspaceConfig(env: Env): RackspaceConfig {
-  const { IDENTITY_URL: raw, IDENTITY_ADMIN_TOKEN: adminToken } = env;
-  if (!raw) throw new RackspaceConfigError("IDENTITY_URL is not set");
+  const url = upstreamBaseUrl("IDENTITY_URL", env.IDENTITY_URL, /\/v2\.0$/, RackspaceConfigError);
+  const adminToken = env.IDENTITY_ADMIN_TOKEN;
   if (!adminToken) throw new RackspaceConfigError("IDENTITY_ADMIN_TOKEN is not set");
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new RackspaceConfigError("IDENTITY_URL is not a URL");
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:")
-    throw new RackspaceConfigError("IDENTITY_URL is not http(s)");
   return {
-    url: `${url.origin}${url.pathname}`.replace(/\/+$/, "").replace(/\/v2\.0$/, ""),
+    url,
     adminToken,
     timeoutMs: positiveInt(env.IDENTITY_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
   };
