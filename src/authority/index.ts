@@ -10,18 +10,31 @@ import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "./t
 
 export { AuthorityUnavailable, ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
 
+// An isolate's environment does not change between requests, so its settings (URLs, role maps,
+// key sets) are read once per environment object rather than on every request.
+const built = new WeakMap<Env, TokenAuthority>();
+
 /** The authority for this request's environment. */
 export function authorityFor(env: Env): TokenAuthority {
+  let authority = built.get(env);
+  if (!authority) {
+    authority = withExpiry(chooseAuthority(env));
+    built.set(env, authority);
+  }
+  return authority;
+}
+
+function chooseAuthority(env: Env): TokenAuthority {
   const name = env.TOKEN_AUTHORITY || "registry";
   switch (name) {
     case "registry":
-      return withExpiry(registryAuthority(env.TOKENS));
+      return registryAuthority(env.TOKENS);
     case "jwt":
-      return withExpiry(jwtAuthority(env));
+      return jwtAuthority(env);
     case "keystone":
-      return withExpiry(keystoneAuthority(env));
+      return keystoneAuthority(env);
     case "rackspace":
-      return withExpiry(rackspaceAuthority(env));
+      return rackspaceAuthority(env);
     default:
       throw new ConfigurationError(`TOKEN_AUTHORITY "${name}" is not supported`);
   }
