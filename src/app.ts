@@ -14,13 +14,19 @@ import { authenticate } from "./middleware/authenticate";
 import { allowedOrigins, corsFromEnv } from "./middleware/cors";
 import { clientAddress, rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
-import { services } from "./middleware/services";
+import { type ServicesOptions, services } from "./middleware/services";
 import { revokeToken } from "./routes/revoke-token";
 
 export const TOKENS_PATH = "/v2.0/tokens";
 export const TOKEN_PATH = "/v2.0/tokens/:tokenId";
 
-export function createApp(): Hono<AppEnv> {
+/** What a test or the bench may change: the isolate state (feed copy, reusable answers) it reads with. */
+export type AppOptions = ServicesOptions;
+
+/**
+ * @example export default { fetch: createApp().fetch }
+ */
+export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   // The id is always ours: a client-supplied one could carry anything, a token included.
@@ -42,7 +48,7 @@ export function createApp(): Hono<AppEnv> {
 
   const revoke = [
     rateLimit({ key: (c) => `addr:${clientAddress(c)}` }),
-    services(),
+    services(options),
     authenticate(),
     rateLimit({ key: (c) => `user:${c.var.caller.identity.userId}` }),
     bodyLimit({

@@ -3,6 +3,8 @@
  * @module
  */
 import type { TokenAuthority, TokenIdentity } from "./authority";
+import type { RevocationReader } from "./feed/reader";
+import type { FeedWriter } from "./feed/writer";
 import type { RevocationStore } from "./store/revocations";
 import type { PresentedToken } from "./token";
 
@@ -17,7 +19,11 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     authority: TokenAuthority;
-    revocations: RevocationStore;
+    /** KV, where revocation records are written. */
+    store: RevocationStore;
+    /** Whether a digest is revoked: the feed, then reusable answers, then KV. */
+    revocations: RevocationReader;
+    feed: FeedWriter;
     caller: Caller;
   };
 }

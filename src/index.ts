@@ -5,6 +5,7 @@
 import { createApp } from "./app";
 import { deliverPropagations } from "./propagation/consumer";
 
+export { RevocationFeed } from "./feed/revocation-feed";
 export { RevocationLookup } from "./lookup";
 
 const app = createApp();

@@ -5,6 +5,8 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { RevocationLookupMethods } from "../client/types";
+import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
+import { feedSettings } from "../feed/settings";
 import type { RevocationRecord } from "../store/revocations";
 import { revocationStore } from "../store/revocations";
 import { lookupCacheTtl } from "./cache-ttl";
@@ -13,26 +15,46 @@ import { type RevocationLookupCore, revocationLookup } from "./lookup";
 /**
  * Bind it from another worker with
  * `[[services]] binding = "REVOCATION" service = "token-revocation" entrypoint = "RevocationLookup"`.
+ * Every answer asks the revocation feed first (no KV read for a token it lists), then an earlier
+ * KV answer that the feed still covers, then KV.
  * @example await env.REVOCATION.isRevoked(request.headers.get("X-Auth-Token") ?? "")
  */
 export class RevocationLookup extends WorkerEntrypoint<Env> implements RevocationLookupMethods {
-  // Private, so that RPC callers see only the three methods below.
-  readonly #lookup: RevocationLookupCore = revocationLookup(
-    revocationStore(this.env.REVOCATIONS, { cacheTtl: lookupCacheTtl(this.env.LOOKUP_CACHE_TTL) }),
-  );
+  // Private, so that RPC callers see only the three methods below. Built with the entrypoint, so a
+  // bad FEED_* or LOOKUP_CACHE_TTL setting fails every call with a message that names it.
+  readonly #lookup: RevocationLookupCore = this.#build();
 
-  /** `true` when the token has been revoked (and has not yet expired). One KV read. */
+  /** `true` when the token has been revoked (and has not yet expired). At most one KV read. */
   isRevoked(token: string): Promise<boolean> {
     return this.#lookup.isRevoked(token);
   }
 
-  /** The revocation record of DESIGN section 2, or `null` when the token is not revoked. One KV read. */
+  /** The revocation record of DESIGN section 2, or `null` when the token is not revoked. At most one KV read. */
   getRevocation(token: string): Promise<RevocationRecord | null> {
     return this.#lookup.getRevocation(token);
   }
 
-  /** One answer per token, in the order given; up to 1,000 tokens, in bulk reads of 100 distinct ones. */
+  /** One answer per token, in the order given; up to 1,000 tokens, KV read in bulk for what the feed leaves open. */
   checkMany(tokens: string[]): Promise<boolean[]> {
     return this.#lookup.checkMany(tokens);
+  }
+
+  /** The isolate state the answers come from; a simulated location (tests, bench) overrides it. */
+  protected readerState(): ReaderState {
+    return isolateState;
+  }
+
+  #build(): RevocationLookupCore {
+    const cacheTtl = lookupCacheTtl(this.env.LOOKUP_CACHE_TTL);
+    return revocationLookup(
+      revocationReader({
+        store: revocationStore(this.env.REVOCATIONS, { cacheTtl }),
+        cacheTtl,
+        feed: this.env.REVOCATION_FEED,
+        settings: feedSettings(this.env),
+        state: this.readerState(),
+        waitUntil: (promise) => this.ctx.waitUntil(promise),
+      }),
+    );
   }
 }

@@ -1,9 +1,11 @@
 /**
- * Revocation answers for raw tokens, on top of the revocation store: what the RPC entrypoint
- * serves, without the RPC. Tokens become storage digests only through `presentToken`.
+ * Revocation answers for raw tokens, on top of the revocation reader (feed, reusable answers, KV):
+ * what the RPC entrypoint serves, without the RPC. Tokens become storage digests only through
+ * `presentToken`.
  * @module
  */
-import type { RevocationRecord, RevocationStore } from "../store/revocations";
+import type { RevocationReader } from "../feed/reader";
+import type { RevocationRecord } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { assertToken, assertTokenList } from "./validate";
 
@@ -15,29 +17,32 @@ export interface RevocationLookupCore {
 
 /**
  * @example
- * const lookup = revocationLookup(revocationStore(env.REVOCATIONS, { cacheTtl: 30 }));
+ * const lookup = revocationLookup(revocationReader({ store, cacheTtl: 30, feed, settings }));
  * await lookup.checkMany(["tok-a", "tok-b"]); // [false, true]
  */
-export function revocationLookup(store: RevocationStore): RevocationLookupCore {
-  async function getRevocation(token: unknown) {
+export function revocationLookup(reader: RevocationReader): RevocationLookupCore {
+  // A string that cannot be a token was never revoked: no read is needed to say so.
+  async function digestOf(token: unknown): Promise<string | null> {
     assertToken(token);
-    // A string that cannot be a token was never revoked: no read is needed to say so.
-    if (tokenProblem(token)) return null;
-    return store.get((await presentToken(token)).hash);
+    return tokenProblem(token) ? null : (await presentToken(token)).hash;
   }
 
   return {
-    getRevocation,
+    async getRevocation(token) {
+      const digest = await digestOf(token);
+      return digest === null ? null : reader.record(digest);
+    },
     async isRevoked(token) {
-      return (await getRevocation(token)) !== null;
+      const digest = await digestOf(token);
+      return digest !== null && (await reader.verdict(digest)).revoked;
     },
     async checkMany(tokens) {
       assertTokenList(tokens);
       const distinct = [...new Set(tokens)].filter((token) => !tokenProblem(token));
       const hashes = await Promise.all(distinct.map(async (token) => (await presentToken(token)).hash));
-      // Distinct tokens can share a digest (two encodings of one JWT): each digest is read once.
-      const records = await store.getMany([...new Set(hashes)]);
-      const revoked = new Map(distinct.map((token, i) => [token, records.get(hashes[i] as string) != null]));
+      // Distinct tokens can share a digest (two encodings of one JWT): each digest is asked once.
+      const answers = await reader.revokedMany([...new Set(hashes)]);
+      const revoked = new Map(distinct.map((token, i) => [token, answers.get(hashes[i] as string) === true]));
       return tokens.map((token) => revoked.get(token) ?? false);
     },
   };

@@ -24,12 +24,15 @@ export function authenticate({ header = "X-Auth-Token" }: AuthenticateOptions = 
     if (tokenProblem(value)) throw fault(401, `The ${header} header is malformed`);
 
     const token = await presentToken(value);
-    const [identity, revocation] = await Promise.all([
+    const [identity, verdict] = await Promise.all([
       c.var.authority.inspect(token),
-      c.var.revocations.get(token.hash),
+      c.var.revocations.verdict(token.hash),
     ]);
+    // KV holds a recent revocation the feed lacks: make sure the feed has it (its append may have
+    // failed). Best effort: the answer is 401 either way.
+    if (verdict.record && !verdict.confirmed) await c.var.feed.append(token.hash, verdict.record).catch(() => false);
     // Unknown, expired and revoked read alike, so a stolen token's holder learns nothing.
-    if (!identity || revocation) throw fault(401, `The ${header} token is not valid`);
+    if (!identity || verdict.revoked) throw fault(401, `The ${header} token is not valid`);
 
     c.set("caller", { token, identity });
     await next();

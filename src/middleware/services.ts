@@ -1,16 +1,54 @@
 /**
- * Puts this request's token authority and revocation store on the context, so that handlers
- * depend on the interfaces and tests can wrap the real bindings.
+ * Puts this request's token authority, revocation store, reader and feed writer on the context, so
+ * that handlers depend on the interfaces and tests can wrap the real bindings. Settings are checked
+ * here, so a bad one answers `500` with a log line that names it.
  * @module
  */
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { authorityFor } from "../authority";
 import type { AppEnv } from "../context";
+import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
+import { feedSettings, KV_DEFAULT_CACHE_TTL } from "../feed/settings";
+import { feedWriter } from "../feed/writer";
 import { revocationStore } from "../store/revocations";
 
-export const services = () =>
+export interface ServicesOptions {
+  /** The isolate's feed copy and reusable answers; tests pass one per simulated location. */
+  state?: ReaderState;
+}
+
+/**
+ * @example app.delete("/v2.0/tokens", services(), handler)
+ */
+export const services = ({ state = isolateState }: ServicesOptions = {}) =>
   createMiddleware<AppEnv>(async function services(c, next) {
+    const settings = feedSettings(c.env);
+    const store = revocationStore(c.env.REVOCATIONS);
     c.set("authority", authorityFor(c.env));
-    c.set("revocations", revocationStore(c.env.REVOCATIONS));
+    c.set("store", store);
+    c.set(
+      "revocations",
+      revocationReader({
+        store,
+        // The worker's own reads set no cacheTtl: KV's default applies.
+        cacheTtl: KV_DEFAULT_CACHE_TTL,
+        feed: c.env.REVOCATION_FEED,
+        settings,
+        state,
+        waitUntil: waitUntilOf(c),
+      }),
+    );
+    c.set("feed", feedWriter(c.env.REVOCATION_FEED, state));
     await next();
   });
+
+// Hono throws when the app runs without an execution context (`app.request` in tests).
+function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+  try {
+    const ctx = c.executionCtx;
+    return (promise) => ctx.waitUntil(promise);
+  } catch {
+    return undefined;
+  }
+}

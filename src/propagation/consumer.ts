@@ -8,6 +8,7 @@ import { type KeystoneClient, keystoneClient } from "../authority/keystone";
 import { KeystoneConfigError, keystoneConfig } from "../authority/keystone-config";
 import { positiveInt } from "../authority/upstream-fetch";
 import { ServiceUnavailable } from "../faults";
+import { feedWriter } from "../feed/writer";
 import { revocationStore } from "../store/revocations";
 import { parsePropagation } from "./message";
 
@@ -66,8 +67,10 @@ export async function deliverPropagations(
       continue;
     }
     try {
-      // The request's KV write may have failed after the send; the record must exist all the same.
+      // The request's KV write or feed append may have failed after the send; the record and its
+      // feed entry must exist all the same (the append is idempotent).
       if (!(await store.get(parsed.tokenHash))) await store.put(parsed.tokenHash, parsed.record);
+      await feedWriter(env.REVOCATION_FEED).append(parsed.tokenHash, parsed.record);
       client ??= keystoneClient(keystoneConfig(env));
       const outcome = await client.revoke(parsed.token);
       log("info", `settled: ${outcome}`);

@@ -1,13 +1,12 @@
 /**
- * Records a revocation: in KV for the siblings and, for an authority that keeps its own token
- * state (Keystone), on the propagation queue. With the registry it is exactly one KV write.
+ * The producer side of the propagation queue: for an authority that keeps its own token state
+ * (Keystone), each revocation is also a queue message; `recordRevocation` decides when to send it.
  * @module
  */
 import { keystoneClient } from "../authority/keystone";
 import { keystoneConfig } from "../authority/keystone-config";
-import { validationCache } from "../authority/validation-cache";
 import { ServiceUnavailable } from "../faults";
-import type { RevocationRecord, RevocationStore } from "../store/revocations";
+import type { RevocationRecord } from "../store/revocations";
 import type { PresentedToken } from "../token";
 import type { PropagationMessage } from "./message";
 
@@ -18,23 +17,6 @@ export class PropagationUnavailable extends ServiceUnavailable {
 
 /** Whether revocations must also reach the upstream authority. */
 export const propagates = (env: Env): boolean => env.TOKEN_AUTHORITY === "keystone";
-
-/**
- * Revokes `token`: queue message first (when the authority wants one), then the KV record. The
- * queue goes first so that a failed send leaves nothing half-written; if the KV write fails
- * after it, the consumer writes the record itself. Either way the client's retry converges.
- * @example await recordRevocation(c.env, c.var.revocations, target, record)
- */
-export async function recordRevocation(
-  env: Env,
-  revocations: RevocationStore,
-  token: PresentedToken,
-  record: RevocationRecord,
-): Promise<void> {
-  if (propagates(env)) await enqueue(env, token, record);
-  await revocations.put(token.hash, record);
-  validationCache.revoke(token.hash, record.expiresAt);
-}
 
 /**
  * For a token that KV already holds as revoked: `true` when the upstream still accepts it, i.e.
@@ -48,7 +30,11 @@ export async function propagationPending(env: Env, token: PresentedToken): Promi
   return (await keystoneClient(keystoneConfig(env)).inspect(token)) !== null;
 }
 
-async function enqueue(env: Env, token: PresentedToken, record: RevocationRecord): Promise<void> {
+/**
+ * Puts a revocation on the propagation queue; throws {@link PropagationUnavailable} when it cannot.
+ * @example if (propagates(env)) await enqueue(env, token, record)
+ */
+export async function enqueue(env: Env, token: PresentedToken, record: RevocationRecord): Promise<void> {
   const queue = env.PROPAGATION_QUEUE;
   if (!queue) throw new PropagationUnavailable("PROPAGATION_QUEUE is not bound");
   const message: PropagationMessage = {

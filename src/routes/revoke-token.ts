@@ -8,18 +8,20 @@ import type { TokenIdentity } from "../authority";
 import type { AppEnv, Caller } from "../context";
 import { fault } from "../faults";
 import { mayRevokeOthers, mayRevokeTokenOf } from "../policy/revoke-policy";
-import { propagationPending, recordRevocation } from "../propagation/producer";
+import { propagationPending } from "../propagation/producer";
+import { recordRevocation } from "../record-revocation";
 import type { RevocationRecord } from "../store/revocations";
 import { constantTimeEqual, presentToken, tokenProblem } from "../token";
 
 export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
-  const { caller, authority, revocations } = c.var;
+  const { caller, authority, revocations, feed } = c.var;
+  const recording = { env: c.env, store: c.var.store, feed };
   const tokenId = requestedTokenId(c);
 
   // Step 5: no tokenId, or the caller's own token, is self-revocation.
   const target = tokenId === undefined ? caller.token : await presentToken(tokenId);
   if (target === caller.token || constantTimeEqual(target.hash, caller.token.hash)) {
-    await recordRevocation(c.env, revocations, caller.token, recordFor(caller.identity, caller, "self"));
+    await recordRevocation(recording, caller.token, recordFor(caller.identity, caller, "self"));
     return c.body(null, 204);
   }
 
@@ -28,17 +30,25 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
   }
 
   // Step 7. A tokenId that cannot be a token is simply not found; nothing is looked up for it.
-  const [owner, revoked] = tokenProblem(target.value)
+  const [owner, verdict] = tokenProblem(target.value)
     ? [null, null]
-    : await Promise.all([authority.inspect(target), revocations.get(target.hash)]);
-  // Already revoked is 404, unless the upstream has not heard of it yet: then the retry records it again.
-  if (!owner || (revoked && !(await propagationPending(c.env, target)))) throw fault(404, "Token not found");
-
-  if (!mayRevokeTokenOf(caller.identity, owner)) {
-    throw fault(403, "A user-admin may revoke tokens only of users in its own domain");
+    : await Promise.all([authority.inspect(target), revocations.verdict(target.hash)]);
+  if (!owner || !verdict) throw fault(404, "Token not found");
+  const allowed = mayRevokeTokenOf(caller.identity, owner);
+  if (verdict.revoked) {
+    // KV holds a recent revocation that the fresh feed lacks: if its feed append had failed, this
+    // request completes it (step 9) rather than calling it revoked.
+    if (verdict.record && !verdict.confirmed && allowed && (await feed.append(target.hash, verdict.record))) {
+      return c.body(null, 204);
+    }
+    // Already revoked is 404, unless the upstream has not heard of it yet: then the retry records it again.
+    if (!(await propagationPending(c.env, target))) throw fault(404, "Token not found");
   }
 
-  await recordRevocation(c.env, revocations, target, revoked ?? recordFor(owner, caller, "admin"));
+  if (!allowed) throw fault(403, "A user-admin may revoke tokens only of users in its own domain");
+
+  const existing = verdict.revoked ? (verdict.record ?? (await revocations.record(target.hash))) : null;
+  await recordRevocation(recording, target, existing ?? recordFor(owner, caller, "admin"));
   return c.body(null, 204);
 }
 

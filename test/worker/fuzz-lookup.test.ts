@@ -6,11 +6,10 @@
  */
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { revocationLookup } from "../../src/lookup/lookup";
-import { revocationStore } from "../../src/store/revocations";
 import { aux } from "../aux/bindings";
 import { rejectionOf } from "../aux/rpc";
 import { rememberSecret } from "../support/leak-watch";
+import { lookupOver, newLocation } from "../support/reader";
 import { issueToken, send } from "../support/watched-call";
 import { watchKv } from "../support/watched-kv";
 import { env } from "./helpers";
@@ -114,10 +113,12 @@ describe("the lookup under hostile input", () => {
   });
 
   it("on counted KV: right or a TypeError naming no value; no write ever, reads within the bars", async () => {
+    // One simulated location for every run, as one isolate serves many lookups: reuse only lowers reads.
+    const state = newLocation();
     await fc.assert(
       fc.asyncProperty(value, list, async (single, many) => {
         const kv = watchKv(env.REVOCATIONS);
-        const lookup = revocationLookup(revocationStore(kv.kv));
+        const lookup = lookupOver(kv.kv, { state });
         const token = resolve(single);
         if (isToken(token)) expect(await lookup.isRevoked(token)).toBe(expectedFor(token));
         else expectRefusal(await rejectionOf(lookup.isRevoked(token)), [token]);

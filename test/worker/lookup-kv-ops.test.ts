@@ -1,34 +1,54 @@
 /**
- * What a lookup costs in KV operations (DESIGN section 6), counted by a wrapper around the real
- * `REVOCATIONS` namespace: `isRevoked` one read, `checkMany(n)` ceil(distinct/100) bulk reads.
+ * What a lookup costs in KV operations (DESIGN sections 6 and 8), counted by a wrapper around the
+ * real `REVOCATIONS` namespace: `isRevoked` at most one read, `checkMany(n)` at most ceil(distinct/100)
+ * bulk reads, and none for what the feed or a reusable earlier answer settles.
  * @module
  */
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
 import { countingKv, rejectionOf } from "../aux/rpc";
+import { newLocation } from "../support/reader";
 import { call, env, issue } from "./helpers";
 
-/** The real entrypoint class, on the real namespace wrapped to count, with `vars` overriding. */
-function countedLookup(vars: Partial<Env> = {}) {
+/**
+ * The real entrypoint class, on the real namespace wrapped to count, with `vars` overriding, in a
+ * simulated location of its own (a fresh feed copy and no earlier answers) unless `state` is given.
+ */
+function countedLookup(vars: Partial<Env> = {}, state: ReaderState = newLocation()) {
   const { kv, calls } = countingKv(env.REVOCATIONS);
-  const lookup = new RevocationLookup(createExecutionContext(), { ...env, ...vars, REVOCATIONS: kv });
+  const Located = class extends RevocationLookup {
+    protected override readerState(): ReaderState {
+      return state;
+    }
+  };
+  const lookup = new Located(createExecutionContext(), { ...env, ...vars, REVOCATIONS: kv });
   return { lookup, calls };
 }
 
 const distinctTokens = (n: number): string[] => Array.from({ length: n }, () => `never-issued-${crypto.randomUUID()}`);
 
 describe("KV operations per lookup", () => {
-  it("isRevoked and getRevocation read one key, once", async () => {
+  it("isRevoked reads no KV for a token the feed lists; getRevocation reads its record once", async () => {
     const { token } = await issue();
     expect((await call("/v2.0/tokens", { token })).status).toBe(204);
     const { lookup, calls } = countedLookup();
 
     expect(await lookup.isRevoked(token)).toBe(true);
+    expect(calls).toEqual([]);
+    expect(await lookup.getRevocation(token)).toMatchObject({ reason: "self" });
     expect(calls).toEqual([{ method: "get", keys: 1, bulk: false, options: { type: "json", cacheTtl: 30 } }]);
+  });
 
-    calls.length = 0;
-    expect(await lookup.getRevocation(`never-issued-${crypto.randomUUID()}`)).toBeNull();
+  it("a token the feed does not list is one read, then its answer is reused while the feed is fresh", async () => {
+    const { lookup, calls } = countedLookup();
+    const token = `never-issued-${crypto.randomUUID()}`;
+    expect(await lookup.isRevoked(token)).toBe(false);
+    expect(calls).toEqual([{ method: "get", keys: 1, bulk: false, options: { type: "json", cacheTtl: 30 } }]);
+    expect(await lookup.isRevoked(token)).toBe(false);
+    expect(await lookup.getRevocation(token)).toBeNull();
+    expect(await lookup.checkMany([token, token])).toEqual([false, false]);
     expect(calls).toHaveLength(1);
   });
 
@@ -42,6 +62,25 @@ describe("KV operations per lookup", () => {
       expect(calls.reduce((sum, c) => sum + c.keys, 0)).toBe(n);
     });
   }
+
+  it("checkMany reads only what neither the feed nor an earlier answer settles", async () => {
+    const revoked = await issue();
+    expect((await call("/v2.0/tokens", { token: revoked.token })).status).toBe(204);
+    const known = distinctTokens(150);
+    const { lookup, calls } = countedLookup();
+    await lookup.checkMany(known);
+    calls.length = 0;
+
+    const fresh = distinctTokens(3);
+    expect(await lookup.checkMany([revoked.token, ...known, ...fresh])).toEqual([
+      true,
+      ...known.map(() => false),
+      false,
+      false,
+      false,
+    ]);
+    expect(calls.map((c) => c.keys)).toEqual([3]);
+  });
 
   it("reads a duplicated token once: 1,000 copies of 150 tokens are 2 bulk reads of 150 keys", async () => {
     const tokens = distinctTokens(150);
@@ -81,11 +120,13 @@ describe("KV operations per lookup", () => {
       ["", 30],
     ] as const) {
       const { lookup, calls } = countedLookup({ LOOKUP_CACHE_TTL: setting });
-      await lookup.isRevoked("some-token");
-      await lookup.checkMany(["some-token", "other-token"]);
-      expect(calls.map((c) => c.options)).toEqual([
-        { type: "json", cacheTtl },
-        { type: "json", cacheTtl },
+      const [one, two] = distinctTokens(2) as [string, string];
+      await lookup.isRevoked(one);
+      await lookup.checkMany([one, two]);
+      // The second call reads only the token the first did not: the first answer is reused.
+      expect(calls.map((c) => [c.keys, c.options])).toEqual([
+        [1, { type: "json", cacheTtl }],
+        [1, { type: "json", cacheTtl }],
       ]);
     }
   });

@@ -1,0 +1,74 @@
+/**
+ * One isolate's copy of one feed shard: the digests it holds, merged from the head and closed
+ * segments that the location's cache or the Durable Object gave.
+ * @module
+ */
+import { type FeedHead, type FeedSegment, openSegment, segmentOf, type WireEntry } from "./wire";
+
+interface Held {
+  readonly expiresAt: number;
+  readonly committedAt: number;
+}
+
+/**
+ * Only grows between prunes: an entry is dropped once its token has expired or it has left the
+ * window, never earlier, so a digest once seen here is refused for as long as it matters.
+ */
+export class FeedCopy {
+  #epoch: string | undefined;
+  /** Highest closed segment merged; every closed segment below it is merged or pruned. */
+  #closedThrough = -1;
+  readonly #held = new Map<string, Held>();
+
+  /** `true` when the digest is in the copy and its token has not expired. */
+  has(digest: string, now = Date.now()): boolean {
+    const held = this.#held.get(digest);
+    return held !== undefined && held.expiresAt > now;
+  }
+
+  /** The closed segments that `head` needs merged before the copy is whole, oldest first. */
+  missingSegments(head: FeedHead): number[] {
+    const since = head.epoch === this.#epoch ? this.#closedThrough + 1 : 0;
+    const from = Math.max(since, segmentOf(head.first, head.segmentSize));
+    const to = openSegment(head.last, head.segmentSize) - 1;
+    const missing: number[] = [];
+    for (let index = from; index <= to; index++) missing.push(index);
+    return missing;
+  }
+
+  /** Takes in a head and the segments {@link missingSegments} named, all of the same epoch. */
+  merge(head: FeedHead, segments: readonly FeedSegment[]): void {
+    if (head.epoch !== this.#epoch) {
+      // The object started afresh: its sequence numbers mean something new.
+      this.#held.clear();
+      this.#closedThrough = -1;
+      this.#epoch = head.epoch;
+    }
+    for (const segment of segments) {
+      if (segment.epoch !== head.epoch) throw new Error("feed segment from another epoch");
+      this.#add(segment.entries);
+    }
+    this.#closedThrough = Math.max(this.#closedThrough, openSegment(head.last, head.segmentSize) - 1);
+    this.#add(head.entries);
+  }
+
+  /** Adds one entry at once: the isolate that appended it needs no refresh to refuse it. */
+  add(digest: string, expiresAt: number, committedAt: number): void {
+    this.#held.set(digest, { expiresAt, committedAt });
+  }
+
+  /** Drops entries whose token expired or that left the window. */
+  prune(now: number, windowMs: number): void {
+    for (const [digest, held] of this.#held) {
+      if (held.expiresAt <= now || held.committedAt < now - windowMs) this.#held.delete(digest);
+    }
+  }
+
+  get size(): number {
+    return this.#held.size;
+  }
+
+  #add(entries: readonly WireEntry[]): void {
+    for (const [, digest, , expiresAt, committedAt] of entries) this.#held.set(digest, { expiresAt, committedAt });
+  }
+}

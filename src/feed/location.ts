@@ -1,0 +1,241 @@
+/**
+ * What one isolate knows of the feed: a copy of every shard, refreshed at most once per
+ * `FEED_FRESHNESS` interval through the location's Cache API, so that the Durable Object sees about
+ * one refresh per location per interval however many isolates and lookups there are.
+ * @module
+ */
+import { FeedCopy } from "./copy";
+import type { RevocationFeed } from "./revocation-feed";
+import type { FeedSettings } from "./settings";
+import { FEED_SHARDS } from "./shards";
+import type { FeedHead, FeedSegment } from "./wire";
+
+/** Longest wait for a refresh (cache and Durable Object together) before a lookup reads KV instead. */
+export const DEFAULT_FEED_DEADLINE_MS = 1000;
+/** At most one "feed unavailable" log line per isolate per this interval. */
+const LOG_INTERVAL_MS = 60_000;
+/** The copy drops expired and out-of-window entries at most this often. */
+const PRUNE_INTERVAL_MS = 10_000;
+
+export type FeedNamespace = DurableObjectNamespace<RevocationFeed>;
+
+export interface FeedLocationOptions {
+  /** The location's cache: `caches.default` in production, a named cache per simulated location in tests. */
+  cache?: () => Cache | Promise<Cache>;
+  deadlineMs?: number;
+  /** Where the "feed unavailable" line goes. */
+  write?: (line: string) => void;
+  now?: () => number;
+}
+
+export interface FreshOptions {
+  /** Keeps a background refresh alive after the request answers (`ctx.waitUntil`). */
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
+}
+
+/**
+ * @example
+ * const location = new FeedLocation();
+ * if (await location.fresh(env.REVOCATION_FEED, feedSettings(env))) ... location.revoked(digest)
+ */
+export class FeedLocation {
+  readonly #copies = new Map<string, FeedCopy>(FEED_SHARDS.map((shard) => [shard, new FeedCopy()]));
+  readonly #cache: () => Cache | Promise<Cache>;
+  readonly #deadlineMs: number;
+  readonly #write: (line: string) => void;
+  readonly #now: () => number;
+  /** The interval the copies are fresh for (`-1`: never refreshed). */
+  #freshFor = -1;
+  /** The interval of the last refresh started: one attempt per interval. */
+  #attempted = -1;
+  #inFlight: Promise<boolean> | undefined;
+  /** The last refresh failed: lookups stop waiting for refreshes until one succeeds. */
+  #down = false;
+  #loggedAt = Number.NEGATIVE_INFINITY;
+  #prunedAt = Number.NEGATIVE_INFINITY;
+
+  constructor({
+    cache = () => caches.default,
+    deadlineMs = DEFAULT_FEED_DEADLINE_MS,
+    write = (line) => console.warn(line),
+    now = Date.now,
+  }: FeedLocationOptions = {}) {
+    this.#cache = cache;
+    this.#deadlineMs = deadlineMs;
+    this.#write = write;
+    this.#now = now;
+  }
+
+  /**
+   * `true` when the copy reflects the feed of the current interval, refreshing it first if needed;
+   * `false` when the feed could not be read, and then only KV may answer (DESIGN section 8).
+   */
+  async fresh(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): Promise<boolean> {
+    const interval = Math.floor(this.#now() / (settings.freshnessSeconds * 1000));
+    if (this.#freshFor === interval) return true;
+    if (this.#attempted !== interval && !this.#inFlight) {
+      this.#attempted = interval;
+      this.#inFlight = this.#refresh(feed, settings, interval).finally(() => {
+        this.#inFlight = undefined;
+      });
+    }
+    const refresh = this.#inFlight;
+    if (!refresh) return false;
+    // While the feed is down, lookups read KV at once; the refresh goes on behind them.
+    if (this.#down) {
+      options.waitUntil?.(refresh);
+      return false;
+    }
+    return (await refresh) && this.#freshFor === interval;
+  }
+
+  /** `true` when a shard's copy holds the digest (fresh or not: a revocation seen stays true). */
+  revoked(digest: string): boolean {
+    const now = this.#now();
+    for (const copy of this.#copies.values()) if (copy.has(digest, now)) return true;
+    return false;
+  }
+
+  /** Records this isolate's own append at once, before any refresh. */
+  add(shard: string, digest: string, expiresAt: number): void {
+    this.#copies.get(shard)?.add(digest, expiresAt, this.#now());
+  }
+
+  /** Digests held across shards (for the bench's memory figures). */
+  get size(): number {
+    let size = 0;
+    for (const copy of this.#copies.values()) size += copy.size;
+    return size;
+  }
+
+  async #refresh(feed: FeedNamespace, settings: FeedSettings, interval: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new FeedTimeout(`feed refresh took over ${this.#deadlineMs} ms`)),
+        this.#deadlineMs,
+      );
+    });
+    try {
+      const cache = await this.#cache();
+      await Promise.race([
+        Promise.all(FEED_SHARDS.map((shard) => this.#refreshShard(feed, cache, settings, interval, shard))),
+        deadline,
+      ]);
+      this.#freshFor = interval;
+      this.#down = false;
+      const now = this.#now();
+      if (now - this.#prunedAt > PRUNE_INTERVAL_MS) {
+        this.#prunedAt = now;
+        for (const copy of this.#copies.values()) copy.prune(now, settings.windowSeconds * 1000);
+      }
+      return true;
+    } catch (error) {
+      this.#down = true;
+      this.#logOutage(error);
+      return false;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
+  }
+
+  async #refreshShard(
+    feed: FeedNamespace,
+    cache: Cache,
+    settings: FeedSettings,
+    interval: number,
+    shard: string,
+  ): Promise<void> {
+    const stub = feed.getByName(shard);
+    const origin = settings.cacheOrigin;
+    const freshnessMs = Math.round(settings.freshnessSeconds * 1000);
+    const head = await throughCache(
+      cache,
+      `${origin}/feed/v1/${shard}/head/${freshnessMs}/${interval}`,
+      Math.max(1, Math.ceil(settings.freshnessSeconds * 2)),
+      () => stub.head(),
+      isHead,
+    );
+    const copy = this.#copies.get(shard) as FeedCopy;
+    const segments = await Promise.all(
+      copy.missingSegments(head).map((index) =>
+        throughCache(
+          cache,
+          `${origin}/feed/v1/${shard}/${head.epoch}/segment/${head.segmentSize}/${index}`,
+          settings.windowSeconds,
+          () => stub.segment(index),
+          (value): value is FeedSegment => isSegment(value) && value.index === index,
+        ),
+      ),
+    );
+    copy.merge(head, segments);
+  }
+
+  #logOutage(error: unknown): void {
+    const now = this.#now();
+    if (now - this.#loggedAt < LOG_INTERVAL_MS) return;
+    this.#loggedAt = now;
+    this.#write(
+      JSON.stringify({
+        level: "warn",
+        event: "revocation-feed-unavailable",
+        message: "the revocation feed cannot be read: lookups read KV on every call until it can",
+        // The kind only: a runtime message is not ours to vouch for.
+        error: error instanceof Error ? error.name : typeof error,
+      }),
+    );
+  }
+}
+
+class FeedTimeout extends Error {
+  override name = "FeedTimeout";
+}
+
+/**
+ * Answers from the location's cache, or asks the object and caches its answer for `maxAge` seconds.
+ * A cached body that does not parse as expected counts as a miss; an answer of the wrong shape fails.
+ */
+async function throughCache<T>(
+  cache: Cache,
+  key: string,
+  maxAge: number,
+  load: () => Promise<unknown>,
+  valid: (value: unknown) => value is T,
+): Promise<T> {
+  const hit = await cache.match(key);
+  if (hit) {
+    const value: unknown = await hit.json().catch(() => undefined);
+    if (valid(value)) return value;
+  }
+  const value = await load();
+  if (!valid(value)) throw new TypeError("the revocation feed answered an unexpected shape");
+  const body = JSON.stringify(value);
+  await cache.put(
+    key,
+    new Response(body, {
+      headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${maxAge}` },
+    }),
+  );
+  return value;
+}
+
+const isEntries = (value: unknown): boolean =>
+  Array.isArray(value) &&
+  value.every((entry) => Array.isArray(entry) && entry.length === 5 && typeof entry[1] === "string");
+
+function isHead(value: unknown): value is FeedHead {
+  const head = value as Partial<FeedHead> | null;
+  return (
+    typeof head?.epoch === "string" &&
+    Number.isInteger(head.first) &&
+    Number.isInteger(head.last) &&
+    Number.isInteger(head.segmentSize) &&
+    (head.segmentSize as number) > 0 &&
+    isEntries(head.entries)
+  );
+}
+
+function isSegment(value: unknown): value is FeedSegment {
+  const segment = value as Partial<FeedSegment> | null;
+  return typeof segment?.epoch === "string" && Number.isInteger(segment.index) && isEntries(segment.entries);
+}

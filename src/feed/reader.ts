@@ -1,0 +1,137 @@
+/**
+ * The answer to "is this digest revoked?" for every reader (the lookup RPC methods and the worker's
+ * own checks of caller and target): the feed copy first, then a reusable earlier KV answer, then KV.
+ * DESIGN section 8.
+ * @module
+ */
+import type { RevocationRecord, RevocationStore } from "../store/revocations";
+import { FeedLocation, type FeedNamespace, type FreshOptions } from "./location";
+import { AnswerReuse } from "./reuse";
+import { type FeedSettings, KV_PROPAGATION_SECONDS } from "./settings";
+import { shardFor } from "./shards";
+
+/** What an isolate keeps between requests: its feed copy and its reusable KV answers. */
+export interface ReaderState {
+  readonly location: FeedLocation;
+  readonly reuse: AnswerReuse;
+}
+
+/** A fresh state: one per isolate in production, one per simulated location in tests and the bench. */
+export const readerState = (location: FeedLocation = new FeedLocation()): ReaderState => ({
+  location,
+  reuse: new AnswerReuse(),
+});
+
+/** The state of this isolate. */
+export const isolateState: ReaderState = readerState();
+
+/** A digest's state as the worker's own checks need it. */
+export interface Verdict {
+  readonly revoked: boolean;
+  /** The KV record, when KV answered. */
+  readonly record: RevocationRecord | null;
+  /**
+   * `false` when KV holds a record younger than the window that the fresh feed lacks: either another
+   * isolate's append not yet refreshed here, or a revocation whose feed append failed (half-finished).
+   * `RevocationWriter.complete` tells the two apart.
+   */
+  readonly confirmed: boolean;
+}
+
+export interface RevocationReader {
+  verdict(digest: string): Promise<Verdict>;
+  /** `true` per distinct digest given when it is revoked. */
+  revokedMany(digests: readonly string[]): Promise<Map<string, boolean>>;
+  /** The record of a revoked digest, `null` when it is not revoked. */
+  record(digest: string): Promise<RevocationRecord | null>;
+}
+
+export interface RevocationReaderOptions extends FreshOptions {
+  /** KV, read with `cacheTtl` seconds of location caching. */
+  store: RevocationStore;
+  cacheTtl: number;
+  feed: FeedNamespace;
+  settings: FeedSettings;
+  state?: ReaderState;
+  now?: () => number;
+}
+
+const NOT_REVOKED: Verdict = { revoked: false, record: null, confirmed: true };
+
+/**
+ * @example
+ * const reader = revocationReader({ store, cacheTtl: 30, feed: env.REVOCATION_FEED, settings: feedSettings(env) });
+ * (await reader.verdict(token.hash)).revoked
+ */
+export function revocationReader({
+  store,
+  cacheTtl,
+  feed,
+  settings,
+  state = isolateState,
+  now = Date.now,
+  ...freshOptions
+}: RevocationReaderOptions): RevocationReader {
+  const { location, reuse } = state;
+  const windowMs = settings.windowSeconds * 1000;
+  // How long the feed covers what a "not revoked" KV read could have missed.
+  const reuseMs = (settings.windowSeconds - (KV_PROPAGATION_SECONDS + cacheTtl)) * 1000;
+  const fresh = () => location.fresh(feed, settings, freshOptions);
+
+  // KV, unless a fresh feed lets an earlier answer stand. Never reuse without a fresh feed.
+  async function read(digest: string, isFresh: boolean): Promise<RevocationRecord | null> {
+    if (isFresh) {
+      const kept = reuse.get(digest, now());
+      if (kept !== undefined) return kept;
+    }
+    const readAt = now();
+    const record = await store.get(digest);
+    if (isFresh) reuse.keep(digest, record, readAt, reuseMs);
+    return record;
+  }
+
+  return {
+    async verdict(digest) {
+      const isFresh = await fresh();
+      if (location.revoked(digest)) return { revoked: true, record: null, confirmed: true };
+      const record = await read(digest, isFresh);
+      if (!record) return NOT_REVOKED;
+      const young = Date.parse(record.revokedAt) > now() - windowMs;
+      return { revoked: true, record, confirmed: !(isFresh && young) };
+    },
+
+    async revokedMany(digests) {
+      const isFresh = await fresh();
+      const answers = new Map<string, boolean>();
+      const unsettled: string[] = [];
+      for (const digest of digests) {
+        if (location.revoked(digest)) answers.set(digest, true);
+        else {
+          const kept = isFresh ? reuse.get(digest, now()) : undefined;
+          if (kept === undefined) unsettled.push(digest);
+          else answers.set(digest, kept !== null);
+        }
+      }
+      if (unsettled.length > 0) {
+        const readAt = now();
+        for (const [digest, record] of await store.getMany(unsettled)) {
+          if (isFresh) reuse.keep(digest, record, readAt, reuseMs);
+          answers.set(digest, record !== null);
+        }
+      }
+      return answers;
+    },
+
+    async record(digest) {
+      const isFresh = await fresh();
+      if (!location.revoked(digest)) return read(digest, isFresh);
+      const kept = isFresh ? reuse.get(digest, now()) : undefined;
+      if (kept) return kept;
+      const readAt = now();
+      const record = await store.get(digest);
+      if (record && isFresh) reuse.keep(digest, record, readAt, reuseMs);
+      // KV here has not caught up with the feed yet; the object keeps every record of its window.
+      return record ?? (await feed.getByName(shardFor(digest)).record(digest));
+    },
+  };
+}

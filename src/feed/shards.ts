@@ -1,0 +1,21 @@
+/**
+ * Which `RevocationFeed` instance holds a digest. One today: a single object takes a few hundred
+ * appends a second (docs/performance.md) while revocations are rare. This is the seam for sharding
+ * by digest prefix when a deployment outgrows it: list more names here, and writers and readers
+ * follow (readers refresh every shard, so each location then asks each object once per interval).
+ * @module
+ */
+
+/** Names of the feed instances, for `env.REVOCATION_FEED.getByName(name)`. */
+export const FEED_SHARDS: readonly string[] = ["revocations"];
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * The shard of a digest: by its first character, which SHA-256 spreads evenly.
+ * @example shardFor("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0") // "revocations"
+ */
+export function shardFor(digest: string, shards: readonly string[] = FEED_SHARDS): string {
+  const index = Math.max(0, BASE64URL.indexOf(digest.charAt(0)));
+  return shards[index % shards.length] as string;
+}

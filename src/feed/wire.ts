@@ -1,0 +1,56 @@
+/**
+ * What the revocation feed says on the wire (RPC answers and cached segments): entries as compact
+ * arrays, because every location fetches the open segment once per `FEED_FRESHNESS`. No token ever:
+ * an entry names a token only by its storage digest.
+ * @module
+ */
+
+/** One revocation in the feed: `[seq, digest, revokedAt, expiresAt, committedAt]`, instants in epoch ms. */
+export type WireEntry = [seq: number, digest: string, revokedAt: number, expiresAt: number, committedAt: number];
+
+/** Entries per segment. Closed segments never change, so a location caches each one for the whole window. */
+export const SEGMENT_SIZE = 256;
+
+/** The newest state of the feed: its bounds and the open (still filling) segment. */
+export interface FeedHead {
+  /** Changes when the object's storage starts afresh, so readers never mix two sequences. */
+  readonly epoch: string;
+  /** The object's clock when it answered (epoch ms). */
+  readonly asOf: number;
+  /** Oldest sequence number still held (`last + 1` when the feed is empty). */
+  readonly first: number;
+  /** Newest sequence number given out (0 before the first revocation). */
+  readonly last: number;
+  readonly segmentSize: number;
+  /** Every held entry of the open segment, {@link openSegment}(last). */
+  readonly entries: WireEntry[];
+}
+
+/** A closed segment: the entries with sequence numbers `index * size + 1` to `(index + 1) * size`. */
+export interface FeedSegment {
+  readonly epoch: string;
+  readonly index: number;
+  readonly entries: WireEntry[];
+}
+
+/** What the revoke path hands to the feed. `revokedAt` and `expiresAt` are ISO-8601 instants, as in KV. */
+export interface FeedAppend {
+  readonly digest: string;
+  readonly revokedAt: string;
+  readonly expiresAt: string;
+}
+
+/** The answer to an append: the entry's sequence number, and whether this call added it. */
+export interface AppendResult {
+  readonly seq: number;
+  readonly created: boolean;
+}
+
+/** Segment that sequence number `seq` (from 1) belongs to. */
+export const segmentOf = (seq: number, size = SEGMENT_SIZE): number => Math.floor((seq - 1) / size);
+
+/** The segment that the next sequence number after `last` goes into: the open one. */
+export const openSegment = (last: number, size = SEGMENT_SIZE): number => Math.floor(last / size);
+
+/** base64url(SHA-256), no padding: the only form of a token the feed accepts. */
+export const DIGEST = /^[A-Za-z0-9_-]{43}$/;

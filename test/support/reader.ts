@@ -1,0 +1,49 @@
+/**
+ * Readers for tests that call the lookup core directly: the real revocation reader over a (wrapped)
+ * KV namespace and the real feed, with the isolate state of a simulated location of its own.
+ * @module
+ */
+import { env } from "cloudflare:workers";
+import { FeedLocation, type FeedLocationOptions } from "../../src/feed/location";
+import { type ReaderState, type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
+import { feedSettings } from "../../src/feed/settings";
+import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
+import { revocationStore } from "../../src/store/revocations";
+
+let locations = 0;
+
+/**
+ * A new simulated location: its own feed copy and reusable answers, and its own named cache, as
+ * a Cloudflare location has its own Cache API contents.
+ * @example const state = newLocation(); createApp({ state })
+ */
+export function newLocation(options: FeedLocationOptions = {}): ReaderState & { cacheName: string } {
+  const cacheName = `location-${++locations}-${crypto.randomUUID()}`;
+  return { ...readerState(new FeedLocation({ cache: () => caches.open(cacheName), ...options })), cacheName };
+}
+
+export interface ReaderOptions {
+  state?: ReaderState;
+  cacheTtl?: number;
+  feed?: DurableObjectNamespace<import("../../src/feed/revocation-feed").RevocationFeed>;
+  settings?: Parameters<typeof feedSettings>[0];
+}
+
+/** The real reader over `kv`, in a location of its own unless `state` is given. */
+export function readerOver(
+  kv: KVNamespace,
+  { state = newLocation(), cacheTtl = 30, feed, settings }: ReaderOptions = {},
+): RevocationReader {
+  return revocationReader({
+    store: revocationStore(kv, { cacheTtl }),
+    cacheTtl,
+    feed: feed ?? env.REVOCATION_FEED,
+    settings: feedSettings(settings ?? env),
+    state,
+  });
+}
+
+/** The lookup core (what `RevocationLookup` serves) over `kv`. */
+export function lookupOver(kv: KVNamespace, options: ReaderOptions = {}): RevocationLookupCore {
+  return revocationLookup(readerOver(kv, options));
+}
