@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { unstable_readConfig } from "wrangler";
 import { buildAuxWorkers } from "./test/aux/build.ts";
 import { rackspaceIdentityWorker } from "./test/aux/rackspace-identity.config.ts";
 
@@ -8,6 +9,10 @@ const aux = buildAuxWorkers();
 // The pool names the test runner worker after the project (see getRunnerName in the pool).
 const RUNNER = "vitest-pool-workers-runner-worker";
 const REVOCATION_LOOKUP = { name: RUNNER, entrypoint: "RevocationLookup" };
+// The namespaces and vars of wrangler.toml, for the auxiliary worker that runs this worker's code.
+const wrangler = unstable_readConfig({ config: "./wrangler.toml" });
+const KV_IDS = Object.fromEntries(wrangler.kv_namespaces.map(({ binding, id }) => [binding, id as string]));
+const WRANGLER_VARS = wrangler.vars as Record<string, string>;
 
 export default defineConfig({
   test: {
@@ -34,6 +39,9 @@ export default defineConfig({
                 FAULTY_SIBLING: "faulty-sibling",
                 // The Rackspace identity that the `rackspace` authority asks in tests (test/aux).
                 IDENTITY_SERVICE: "rackspace-identity",
+                // token-revocation in another location whose KV lags by 90 s (test/aux/lagging-location.ts).
+                LAGGING: "lagging-location",
+                LAGGING_LOOKUP: { name: "lagging-location", entrypoint: "LaggingLookup" },
               },
               // The worker under test fetches `JWT_JWKS_URL` with a plain global fetch, as in production:
               // the runner's network is the JWKS server, which passes every other host on unchanged.
@@ -52,6 +60,17 @@ export default defineConfig({
                   scriptPath: aux.sibling,
                   compatibilityDate: "2026-04-26",
                   serviceBindings: { REVOCATION: REVOCATION_LOOKUP },
+                },
+                {
+                  name: "lagging-location",
+                  modules: true,
+                  scriptPath: aux.laggingLocation,
+                  compatibilityDate: "2026-04-26",
+                  // The same namespaces and feed object as the worker under test, as another location sees them.
+                  kvNamespaces: { REVOCATIONS: KV_IDS.REVOCATIONS, TOKENS: KV_IDS.TOKENS },
+                  durableObjects: { REVOCATION_FEED: { className: "RevocationFeed", scriptName: RUNNER } },
+                  ratelimits: { RATE_LIMITER: { simple: { limit: 100, period: 60 } } },
+                  bindings: WRANGLER_VARS,
                 },
                 {
                   name: "faulty-sibling",

@@ -12,6 +12,10 @@ export interface AuxBindings {
   SIBLING: Fetcher;
   /** The example sibling with its `REVOCATION` binding wrapped to fail. */
   FAULTY_SIBLING: Fetcher;
+  /** token-revocation's HTTP API in another location, whose KV lags by 90 s. */
+  LAGGING: Fetcher;
+  /** `RevocationLookup` in that location. */
+  LAGGING_LOOKUP: RevocationLookupBinding;
 }
 
 export const aux = env as unknown as AuxBindings;

@@ -1,6 +1,7 @@
 /**
  * Bundles the auxiliary workers of the `worker` test project with esbuild, because Miniflare runs
- * auxiliary workers as plain JavaScript: the example sibling as it ships, and a fault-injecting copy.
+ * auxiliary workers as plain JavaScript: the example sibling as it ships, a fault-injecting copy, and
+ * token-revocation itself in a simulated location whose KV lags.
  * @module
  */
 import { buildSync } from "esbuild";
@@ -10,11 +11,13 @@ import { WORKER_BUNDLE_OPTIONS } from "../../scripts/worker-bundle";
 export const AUX_SCRIPTS = {
   sibling: "./test/aux/dist/sibling.js",
   faultySibling: "./test/aux/dist/faulty-sibling.js",
+  laggingLocation: "./test/aux/dist/lagging-location.js",
 } as const;
 
 const ENTRIES: Record<keyof typeof AUX_SCRIPTS, string> = {
   sibling: "./examples/sibling/src/index.ts",
   faultySibling: "./test/aux/faulty-sibling.ts",
+  laggingLocation: "./test/aux/lagging-location.ts",
 };
 
 /**

@@ -47,3 +47,13 @@ export function readerOver(
 export function lookupOver(kv: KVNamespace, options: ReaderOptions = {}): RevocationLookupCore {
   return revocationLookup(readerOver(kv, options));
 }
+
+/**
+ * Waits until the next `FEED_FRESHNESS` interval has begun: one refresh later, every location's
+ * copy holds what the feed held when the wait began. A wait, not a timed assertion.
+ * @example await nextInterval(); expect(await aux.LAGGING_LOOKUP.isRevoked(token)).toBe(true);
+ */
+export async function nextInterval(seconds = Number(env.FEED_FRESHNESS)): Promise<void> {
+  const ms = seconds * 1000;
+  await new Promise((resolve) => setTimeout(resolve, ms - (Date.now() % ms) + 20));
+}

@@ -10,6 +10,7 @@ import worker from "../../src/index";
 import type { RevocationRecord } from "../../src/store/revocations";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
+import { recordResponse } from "../support/leak-watch";
 
 export const ORIGIN = "https://identity.example.test";
 
@@ -54,13 +55,23 @@ export interface CallOptions extends RequestInit {
   token?: string;
   /** Bindings to use instead of the real ones (wrappers around them). */
   bindings?: Partial<Env>;
+  /**
+   * The app to call instead of the worker's own, e.g. `createApp({ state: newLocation() })` for
+   * another simulated location. Its responses are recorded for the leak scan like the worker's.
+   */
+  app?: { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response> };
 }
 
 /** Sends a request to the worker's fetch handler and waits for its background work. */
-export async function call(path: string, { token, bindings, headers, ...init }: CallOptions = {}): Promise<Response> {
+export async function call(
+  path: string,
+  { token, bindings, headers, app, ...init }: CallOptions = {},
+): Promise<Response> {
   const request = new Request(`${ORIGIN}${path}`, { method: "DELETE", ...init, headers: withDefaults(headers, token) });
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, ...bindings } as Env, ctx);
+  const response = app
+    ? await recordResponse(await app.fetch(request, { ...env, ...bindings } as Env, ctx))
+    : await worker.fetch(request, { ...env, ...bindings } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

@@ -1,0 +1,30 @@
+/**
+ * Test-only: token-revocation as it runs in another Cloudflare location whose KV lags by 90 s,
+ * in an isolate of its own (its own feed copy and reusable answers) with a cache of its own. Both
+ * the HTTP API and `RevocationLookup` (as `LaggingLookup`, over a real service binding) run the
+ * real code; only the REVOCATIONS binding is wrapped. Bundled by `build.ts`.
+ * @module
+ */
+import { createApp } from "../../src/app";
+import { FeedLocation } from "../../src/feed/location";
+import { type ReaderState, readerState } from "../../src/feed/reader";
+import { RevocationLookup } from "../../src/lookup";
+import { laggingKv } from "../support/lagging-kv";
+
+const state = readerState(new FeedLocation({ cache: () => caches.open("lagging-location") }));
+const app = createApp({ state });
+const lagging = (env: Env): Env => ({ ...env, REVOCATIONS: laggingKv(env.REVOCATIONS) });
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, lagging(env), ctx),
+} satisfies ExportedHandler<Env>;
+
+export class LaggingLookup extends RevocationLookup {
+  constructor(ctx: ExecutionContext, env: Env) {
+    super(ctx, lagging(env));
+  }
+
+  protected override readerState(): ReaderState {
+    return state;
+  }
+}

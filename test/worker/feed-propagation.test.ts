@@ -1,0 +1,84 @@
+/**
+ * A revocation reaches every location through the feed, not through KV: revoke here, then ask
+ * another location (its own isolate, its own cache, and a KV view that hides every write younger
+ * than 90 s) as caller, as target and over RPC, one refresh later. DESIGN section 8.
+ * @module
+ */
+import { describe, expect, it } from "vitest";
+import { revocationKey } from "../../src/store/revocations";
+import { aux } from "../aux/bindings";
+import { laggingKv } from "../support/lagging-kv";
+import { recordResponse } from "../support/leak-watch";
+import { nextInterval } from "../support/reader";
+import { issueToken, send } from "../support/watched-call";
+import { env, faultOf, type Issued, someAddress } from "./helpers";
+
+/** A request to the lagging location's HTTP API, recorded for the leak scan. */
+async function sendThere(path: string, token: string): Promise<Response> {
+  const response = await aux.LAGGING.fetch(`https://identity.example.test${path}`, {
+    method: "DELETE",
+    headers: { "X-Auth-Token": token, "CF-Connecting-IP": someAddress() },
+  });
+  return recordResponse(response);
+}
+
+async function revokeHere(user: Issued): Promise<void> {
+  expect((await send("/v2.0/tokens", { token: user.token })).status).toBe(204);
+}
+
+describe("the revoking location", () => {
+  it("refuses the token at once as caller, as target and over RPC", async () => {
+    const user = await issueToken();
+    const admin = await issueToken({ role: "identity:admin" });
+    await revokeHere(user);
+
+    expect(await aux.LOOKUP.isRevoked(user.token)).toBe(true);
+    expect(await aux.LOOKUP.checkMany([user.token, admin.token])).toEqual([true, false]);
+    expect(await aux.LOOKUP.getRevocation(user.token)).toMatchObject({ userId: user.userId, reason: "self" });
+    expect((await send("/v2.0/tokens", { token: user.token })).status).toBe(401);
+    expect((await send(`/v2.0/tokens/${user.token}`, { token: admin.token })).status).toBe(404);
+  });
+});
+
+describe("a location whose KV lags by 90 s", () => {
+  it("does not see the revocation in its KV: the wrapper hides it", async () => {
+    const user = await issueToken();
+    await revokeHere(user);
+    expect(await env.REVOCATIONS.get(revocationKey(user.hash))).not.toBeNull();
+    expect(await laggingKv(env.REVOCATIONS).get(revocationKey(user.hash), "json")).toBeNull();
+  });
+
+  it("refuses the revoked token as caller (401), as target (404) and over RPC within one refresh", async () => {
+    const user = await issueToken();
+    const admin = await issueToken({ role: "identity:admin" });
+    // Asked before: the location has read "not revoked" from KV and may reuse that answer.
+    expect(await aux.LAGGING_LOOKUP.isRevoked(user.token)).toBe(false);
+
+    await revokeHere(user);
+    await nextInterval();
+
+    expect(await aux.LAGGING_LOOKUP.isRevoked(user.token)).toBe(true);
+    expect(await aux.LAGGING_LOOKUP.checkMany([admin.token, user.token])).toEqual([false, true]);
+    // Its KV has no record yet; the feed keeps one.
+    expect(await aux.LAGGING_LOOKUP.getRevocation(user.token)).toMatchObject({ userId: user.userId, reason: "self" });
+
+    const asCaller = await sendThere("/v2.0/tokens", user.token);
+    expect(asCaller.status).toBe(401);
+    expect((await faultOf(asCaller))[0]).toBe("unauthorized");
+    const asTarget = await sendThere(`/v2.0/tokens/${user.token}`, admin.token);
+    expect(asTarget.status).toBe(404);
+    expect((await faultOf(asTarget))[0]).toBe("itemNotFound");
+  });
+
+  it("still serves tokens that nobody revoked", async () => {
+    const user = await issueToken();
+    const other = await issueToken();
+    await revokeHere(other);
+    await nextInterval();
+    expect(await aux.LAGGING_LOOKUP.isRevoked(user.token)).toBe(false);
+    expect(await aux.LAGGING_LOOKUP.getRevocation(user.token)).toBeNull();
+    // Its own revocation there is a 204, and then refused there at once.
+    expect((await sendThere("/v2.0/tokens", user.token)).status).toBe(204);
+    expect(await aux.LAGGING_LOOKUP.isRevoked(user.token)).toBe(true);
+  });
+});
