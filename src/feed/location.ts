@@ -4,6 +4,7 @@
  * one refresh per location per interval however many isolates and lookups there are.
  * @module
  */
+import { headKey, segmentKey } from "./cache-keys";
 import { FeedCopy } from "./copy";
 import type { RevocationFeed } from "./revocation-feed";
 import type { FeedSettings } from "./settings";
@@ -151,7 +152,7 @@ export class FeedLocation {
     const freshnessMs = Math.round(settings.freshnessSeconds * 1000);
     const head = await throughCache(
       cache,
-      `${origin}/feed/v1/${shard}/head/${freshnessMs}/${interval}`,
+      headKey(origin, shard, freshnessMs, interval),
       Math.max(1, Math.ceil(settings.freshnessSeconds * 2)),
       () => stub.head(),
       isHead,
@@ -161,7 +162,7 @@ export class FeedLocation {
       copy.missingSegments(head).map((index) =>
         throughCache(
           cache,
-          `${origin}/feed/v1/${shard}/${head.epoch}/segment/${head.segmentSize}/${index}`,
+          segmentKey(origin, shard, head.epoch, head.segmentSize, index),
           settings.windowSeconds,
           () => stub.segment(index),
           (value): value is FeedSegment => isSegment(value) && value.index === index,

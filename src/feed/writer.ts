@@ -44,6 +44,9 @@ export function feedWriter(feed: FeedNamespace, state: ReaderState = isolateStat
     },
     async append(digest, record) {
       const shard = shardFor(digest);
+      // KV holds the record now: an earlier "not revoked" kept here must not outlive it, even if
+      // the append below fails.
+      state.reuse.forget(digest);
       let created: boolean;
       try {
         ({ created } = await feed.getByName(shard).append(entry(digest, record), record));
@@ -52,7 +55,6 @@ export function feedWriter(feed: FeedNamespace, state: ReaderState = isolateStat
       }
       // This isolate refuses the token at once; the others of its location within one refresh.
       state.location.add(shard, digest, Date.parse(record.expiresAt));
-      state.reuse.forget(digest);
       return created;
     },
   };

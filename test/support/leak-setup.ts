@@ -1,6 +1,7 @@
 /**
  * Setup file of the `worker` test project: after every test file, the file's KV (storage is
- * isolated per file), every response the worker gave it and every console line are scanned for tokens.
+ * isolated per file), the feed's rows and cache entries, every response the worker gave it and
+ * every console line are scanned for tokens.
  * @module
  */
 import "./capture-console";
@@ -8,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { afterAll, expect } from "vitest";
 import worker from "../../src/index";
 import { capturedLogs } from "./capture-console";
+import { feedHaystacks } from "./feed-haystacks";
 import { findLeaks, kvHaystacks, recordedResponses, recordResponse } from "./leak-watch";
 import { TOKEN_SHAPES } from "./scan-secrets";
 
@@ -19,15 +21,19 @@ handler.fetch = async function recordedFetch(...args) {
   return recordResponse(await fetch(...args));
 };
 
+const startedAt = Date.now();
+
 afterAll(async () => {
   const kv = { REVOCATIONS: env.REVOCATIONS, TOKENS: env.TOKENS };
+  const feed = await feedHaystacks(startedAt);
   // Exact tokens that this file's tests registered through the support helpers.
-  expect(await findLeaks(kv)).toEqual([]);
-  // Tokens of any file, by shape, in what the worker said and logged and in KV.
+  expect(await findLeaks(kv, feed)).toEqual([]);
+  // Tokens of any file, by shape, in what the worker said and logged, in KV and in the feed.
   const texts: [string, string][] = [
     ...recordedResponses().map((text, i): [string, string] => [`response #${i}`, text]),
     ...capturedLogs.map((line, i): [string, string] => [`log line #${i}`, line]),
     ...(await kvHaystacks(kv)),
+    ...feed,
   ];
   const shaped = texts.filter(([, text]) => TOKEN_SHAPES.some((shape) => shape.test(text))).map(([where]) => where);
   expect(shaped).toEqual([]);

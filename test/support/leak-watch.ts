@@ -30,14 +30,19 @@ export async function recordResponse(response: Response): Promise<Response> {
 }
 
 /**
- * Scans recorded responses, captured log lines and every key, value and metadata of the given
- * namespaces for any remembered token, raw or percent-encoded.
+ * Scans recorded responses, captured log lines, every key, value and metadata of the given
+ * namespaces, and any `extra` texts (the feed's rows and cache entries) for any remembered token,
+ * raw or percent-encoded.
  * @example expect(await findLeaks({ REVOCATIONS: env.REVOCATIONS })).toEqual([])
  */
-export async function findLeaks(namespaces: Record<string, KVNamespace>): Promise<Leak[]> {
+export async function findLeaks(
+  namespaces: Record<string, KVNamespace>,
+  extra: readonly [string, string][] = [],
+): Promise<Leak[]> {
   const haystacks: [string, string][] = [
     ...responses.map((text, i): [string, string] => [`response #${i}`, text]),
     ...capturedLogs.map((line, i): [string, string] => [`log line #${i}`, line]),
+    ...extra,
   ];
   haystacks.push(...(await kvHaystacks(namespaces)));
   return scanForSecrets(haystacks, secrets);

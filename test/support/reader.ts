@@ -11,6 +11,10 @@ import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lo
 import { revocationStore } from "../../src/store/revocations";
 
 let locations = 0;
+const cacheNames: string[] = [];
+
+/** The named caches of every location made so far in this file (for the leak scan). */
+export const locationCacheNames = (): readonly string[] => cacheNames;
 
 /**
  * A new simulated location: its own feed copy and reusable answers, and its own named cache, as
@@ -19,6 +23,7 @@ let locations = 0;
  */
 export function newLocation(options: FeedLocationOptions = {}): ReaderState & { cacheName: string } {
   const cacheName = `location-${++locations}-${crypto.randomUUID()}`;
+  cacheNames.push(cacheName);
   return { ...readerState(new FeedLocation({ cache: () => caches.open(cacheName), ...options })), cacheName };
 }
 

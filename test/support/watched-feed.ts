@@ -45,7 +45,8 @@ export function watchFeed(real: FeedNamespace): WatchedFeed {
           if (rule?.fault === "throw") throw new Error(`injected fault: feed ${method} unavailable`);
           if (rule?.fault === "slow") await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
           calls[method]++;
-          return value.apply(target, args);
+          // Called on the stub itself: `apply` with the stub as `this` would try to send `this` along.
+          return (target as unknown as Record<string, (...a: unknown[]) => unknown>)[method]?.(...args);
         };
       },
     });

@@ -115,9 +115,9 @@ describe("RevocationFeed", () => {
     const now = Date.now();
     const ages = [WINDOW_MS + 1, WINDOW_MS + 3600_000, WINDOW_MS - 5000, 0];
     await runInDurableObject(feed, (_, state) => {
-      ages.forEach((age, i) =>
-        state.storage.sql.exec("UPDATE entries SET committed_at = ? WHERE seq = ?", now - age, i + 1),
-      );
+      for (const [i, age] of ages.entries()) {
+        state.storage.sql.exec("UPDATE entries SET committed_at = ? WHERE seq = ?", now - age, i + 1);
+      }
     });
     expect(await runDurableObjectAlarm(feed)).toBe(true);
     expect((await rows(feed)).map((row) => row.seq)).toEqual([3, 4]);

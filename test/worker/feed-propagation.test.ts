@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { revocationKey } from "../../src/store/revocations";
 import { aux } from "../aux/bindings";
+import { feedHaystacks } from "../support/feed-haystacks";
 import { laggingKv } from "../support/lagging-kv";
 import { recordResponse } from "../support/leak-watch";
 import { nextInterval } from "../support/reader";
@@ -37,6 +38,23 @@ describe("the revoking location", () => {
     expect(await aux.LOOKUP.getRevocation(user.token)).toMatchObject({ userId: user.userId, reason: "self" });
     expect((await send("/v2.0/tokens", { token: user.token })).status).toBe(401);
     expect((await send(`/v2.0/tokens/${user.token}`, { token: admin.token })).status).toBe(404);
+  });
+});
+
+describe("what the feed stores", () => {
+  it("is digests only, and the leak scan reads every row and cache entry of it", async () => {
+    const since = Date.now();
+    const user = await issueToken();
+    await revokeHere(user);
+    await nextInterval();
+    expect(await aux.LAGGING_LOOKUP.isRevoked(user.token)).toBe(true);
+
+    const haystacks = await feedHaystacks(since);
+    const holding = haystacks.filter(([, text]) => text.includes(user.hash)).map(([where]) => where.split(" ")[0]);
+    // A row of the object, and the head in the lagging location's cache.
+    expect(holding).toContain("feed");
+    expect(holding).toContain("cache");
+    expect(haystacks.some(([, text]) => text.includes(user.token))).toBe(false);
   });
 });
 

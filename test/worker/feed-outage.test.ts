@@ -1,0 +1,213 @@
+/**
+ * The feed failing: unreachable, slow, or failing between the KV write and the append. Readers then
+ * read KV on every call and never reuse an answer; the revoke path answers 503 and the retry
+ * completes the revocation. DESIGN sections 1 (step 9) and 8.
+ * @module
+ */
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { shardFor } from "../../src/feed/shards";
+import { countingKv } from "../aux/rpc";
+import { laggingKv } from "../support/lagging-kv";
+import { lookupOver, newLocation, nextInterval } from "../support/reader";
+import { issueToken, send } from "../support/watched-call";
+import { watchFeed } from "../support/watched-feed";
+import { watchKv } from "../support/watched-kv";
+import { env, faultOf, type Issued, storedRevocation } from "./helpers";
+
+/** Whether the real feed holds a digest (whatever any location's copy says). */
+async function inFeed(hash: string): Promise<boolean> {
+  return (await env.REVOCATION_FEED.getByName(shardFor(hash)).record(hash)) !== null;
+}
+
+async function expectUnavailable(response: Response): Promise<void> {
+  expect(response.status).toBe(503);
+  expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
+  expect((await faultOf(response))[0]).toBe("serviceUnavailable");
+}
+
+async function revoked(): Promise<Issued> {
+  const user = await issueToken();
+  expect((await send("/v2.0/tokens", { token: user.token })).status).toBe(204);
+  return user;
+}
+
+describe("the feed cannot be read", () => {
+  it("readers read KV on every call, reuse nothing, and still refuse what was revoked before", async () => {
+    const before = await revoked();
+    const unrevoked = `never-issued-${crypto.randomUUID()}`;
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ fault: "throw" });
+    const { kv, calls } = countingKv(env.REVOCATIONS);
+    const lookup = lookupOver(kv, { feed: feed.feed });
+
+    for (let i = 0; i < 3; i++) {
+      expect(await lookup.isRevoked(before.token)).toBe(true);
+      expect(await lookup.isRevoked(unrevoked)).toBe(false);
+    }
+    expect(calls).toHaveLength(6);
+
+    // The outage ends. While the feed was down lookups did not wait for refreshes: the first lookup of
+    // the next interval starts one behind it, and from the interval after, the copy is fresh again.
+    feed.clear();
+    await nextInterval();
+    await lookup.isRevoked(unrevoked);
+    await nextInterval();
+    calls.length = 0;
+    expect(await lookup.isRevoked(before.token)).toBe(true);
+    expect(await lookup.isRevoked(unrevoked)).toBe(false);
+    expect(await lookup.isRevoked(unrevoked)).toBe(false);
+    expect(calls).toHaveLength(1);
+  });
+
+  it("the worker's own checks read KV too: a revoked caller is 401, and no revocation is recorded", async () => {
+    const before = await revoked();
+    const user = await issueToken();
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ fault: "throw" });
+    const app = createApp({ state: newLocation() });
+    const bindings = { REVOCATION_FEED: feed.feed };
+
+    expect((await send("/v2.0/tokens", { token: before.token, app, bindings })).status).toBe(401);
+    await expectUnavailable(await send("/v2.0/tokens", { token: user.token, app, bindings }));
+    expect(await storedRevocation(user.token)).toEqual({ value: null, metadata: null });
+    expect(await inFeed(user.hash)).toBe(false);
+  });
+
+  it("a copy that went stale still refuses what it holds, even where KV lags", async () => {
+    const state = newLocation();
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const lookup = lookupOver(laggingKv(env.REVOCATIONS), { state, feed: feed.feed });
+    const user = await revoked();
+    await nextInterval();
+    expect(await lookup.isRevoked(user.token)).toBe(true);
+
+    feed.inject({ fault: "throw" });
+    await nextInterval();
+    expect(await lookup.isRevoked(user.token)).toBe(true);
+    expect(await lookup.checkMany([user.token])).toEqual([true]);
+  });
+
+  it("a slow feed is given up after the deadline, and KV answers", async () => {
+    const user = await revoked();
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ fault: "slow", delayMs: 500 });
+    const { kv, calls } = countingKv(env.REVOCATIONS);
+    const lines: string[] = [];
+    const lookup = lookupOver(kv, {
+      feed: feed.feed,
+      state: newLocation({ deadlineMs: 50, write: (l) => lines.push(l) }),
+    });
+
+    expect(await lookup.isRevoked(user.token)).toBe(true);
+    expect(await lookup.isRevoked(user.token)).toBe(true);
+    expect(calls).toHaveLength(2);
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({ level: "warn", event: "revocation-feed-unavailable", error: "FeedTimeout" }),
+    ]);
+  });
+
+  it("says so in one log line a minute per isolate, naming no token", async () => {
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ fault: "throw" });
+    const lines: string[] = [];
+    const user = await issueToken();
+    const lookup = lookupOver(env.REVOCATIONS, {
+      feed: feed.feed,
+      state: newLocation({ write: (l) => lines.push(l) }),
+    });
+    for (let i = 0; i < 3; i++) {
+      await lookup.isRevoked(user.token);
+      await nextInterval(0.2);
+    }
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain(user.token);
+    expect(lines[0]).not.toContain(user.hash);
+  });
+});
+
+describe("the revoke path when the feed fails", () => {
+  for (const kind of ["self", "admin"] as const) {
+    it(`${kind}: the feed unreachable is 503, nothing reads as revoked, and the retry completes it`, async () => {
+      const user = await issueToken();
+      const admin = await issueToken({ role: "identity:admin" });
+      const [path, token] =
+        kind === "self" ? ["/v2.0/tokens", user.token] : [`/v2.0/tokens/${user.token}`, admin.token];
+      const feed = watchFeed(env.REVOCATION_FEED);
+      const revocations = watchKv(env.REVOCATIONS);
+      const bindings = { REVOCATION_FEED: feed.feed, REVOCATIONS: revocations.kv };
+      feed.inject({ fault: "throw" });
+
+      await expectUnavailable(await send(path, { token, bindings }));
+      expect(revocations.counts.writes).toBe(0);
+      expect(await storedRevocation(user.token)).toEqual({ value: null, metadata: null });
+      expect(await inFeed(user.hash)).toBe(false);
+      expect(await lookupOver(env.REVOCATIONS).isRevoked(user.token)).toBe(false);
+
+      feed.clear();
+      expect((await send(path, { token, bindings })).status).toBe(204);
+      expect(revocations.counts.writes).toBe(1);
+      expect((await storedRevocation(user.token)).value).toMatchObject({ userId: user.userId, reason: kind });
+      expect(await inFeed(user.hash)).toBe(true);
+    });
+  }
+
+  it("the append failing after KV took the record is 503; the admin's retry completes the feed without a second write", async () => {
+    const user = await issueToken();
+    const admin = await issueToken({ role: "identity:admin" });
+    const path = `/v2.0/tokens/${user.token}`;
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const revocations = watchKv(env.REVOCATIONS);
+    const bindings = { REVOCATION_FEED: feed.feed, REVOCATIONS: revocations.kv };
+    feed.inject({ method: "append", fault: "throw" });
+
+    await expectUnavailable(await send(path, { token: admin.token, bindings }));
+    // KV holds it (the token is refused wherever KV has caught up), the feed does not.
+    expect((await storedRevocation(user.token)).value).toMatchObject({ reason: "admin" });
+    expect(await inFeed(user.hash)).toBe(false);
+
+    feed.clear();
+    // Never a 404 for a half-finished revocation: the retry completes it.
+    const retried = await send(path, { token: admin.token, bindings });
+    expect(retried.status).toBe(204);
+    expect(await inFeed(user.hash)).toBe(true);
+    expect(revocations.counts.writes).toBe(1);
+    // And now it is whole: the same request again is the ordinary 404.
+    expect((await send(path, { token: admin.token, bindings })).status).toBe(404);
+  });
+
+  it("a half-finished self-revocation is completed by the next use of the token, which is refused", async () => {
+    const user = await issueToken();
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const bindings = { REVOCATION_FEED: feed.feed };
+    feed.inject({ method: "append", fault: "throw" });
+    await expectUnavailable(await send("/v2.0/tokens", { token: user.token, bindings }));
+    expect(await inFeed(user.hash)).toBe(false);
+
+    feed.clear();
+    await nextInterval();
+    expect((await send("/v2.0/tokens", { token: user.token, bindings })).status).toBe(401);
+    expect(await inFeed(user.hash)).toBe(true);
+  });
+});
+
+describe("idempotent appends", () => {
+  it("revoking one token many times at once leaves one feed entry and one whole KV record", async () => {
+    const user = await issueToken();
+    const admins = await Promise.all(Array.from({ length: 8 }, () => issueToken({ role: "identity:admin" })));
+    const statuses = await Promise.all(
+      admins.map((admin) => send(`/v2.0/tokens/${user.token}`, { token: admin.token }).then((r) => r.status)),
+    );
+    expect(statuses).toContain(204);
+    // Each answer is a whole revocation (204), already revoked (404), or KV's per-key write limit (503).
+    expect(statuses.every((status) => [204, 404, 503].includes(status))).toBe(true);
+    const shard = env.REVOCATION_FEED.getByName(shardFor(user.hash));
+    const head = await shard.head();
+    const segments = await Promise.all(
+      Array.from({ length: Math.floor(head.last / head.segmentSize) }, (_, i) => shard.segment(i)),
+    );
+    const digests = [...segments.flatMap((s) => s.entries), ...head.entries].map(([, digest]) => digest);
+    expect(digests.filter((digest) => digest === user.hash)).toHaveLength(1);
+    expect((await storedRevocation(user.token)).value).toMatchObject({ userId: user.userId, reason: "admin" });
+  });
+});
