@@ -221,6 +221,11 @@ describe("load", () => {
     expect(answers.filter((a) => !a)).toHaveLength(0);
     expect((await server.probe.checkMany(bystanders.map((b) => b.token))).filter(Boolean)).toHaveLength(0);
     expect(await server.probe.keys("revoked:")).toHaveLength(revoked.length);
+    // And each is in the feed, once: a 204 means the KV record and the feed entry both exist.
+    const feed = await server.probe.feed();
+    expect(new Set(feed).size).toBe(feed.length);
+    const inFeed = new Set(feed);
+    expect(revoked.filter((j) => !inFeed.has(j.target.hash))).toEqual([]);
   });
 
   it("the same token revoked from many connections at once: only allowed answers, one record", async () => {
@@ -252,6 +257,7 @@ describe("load", () => {
       });
       expect(statuses).toContain(204);
       expect(await server.probe.keys(revocationKey(target.hash))).toEqual([revocationKey(target.hash)]);
+      expect((await server.probe.feed()).filter((digest) => digest === target.hash)).toHaveLength(1);
       const [stored] = await recordsOf([target]);
       const reason = stored?.value?.reason ?? "self";
       expectRecord(
@@ -331,6 +337,10 @@ describe("load", () => {
       }
     }
     expect(results.filter((r) => r !== 204 && r !== "aborted")).toEqual([]);
+    // Every target is revoked now, and each in the feed: a revocation cut off between its KV write and
+    // its feed append is completed by the next use of the token (the 401 above).
+    const inFeed = new Set(await server.probe.feed());
+    expect(targets.filter((target) => !inFeed.has(target.hash)).map((target) => target.hash)).toEqual([]);
     figures.disconnects = { requests: COUNT, ...counts, snapshotsWatched: snapshots };
   });
 

@@ -4,11 +4,15 @@
  * @module
  */
 import type { RevocationLookupBinding } from "../../src/client/types";
+import type { FeedNamespace } from "../../src/feed/location";
+import { FEED_SHARDS } from "../../src/feed/shards";
 
 export interface ProbeEnv {
   REVOCATIONS: KVNamespace;
   TOKENS: KVNamespace;
   LOOKUP: RevocationLookupBinding;
+  /** The worker's own revocation feed. */
+  REVOCATION_FEED: FeedNamespace;
 }
 
 /** The most keys KV reads in one bulk get, and the most tokens `checkMany` takes. */
@@ -82,6 +86,19 @@ export default {
         for (const chunk of chunks(body as string[], CHECK_MANY_MAX))
           answers.push(...(await env.LOOKUP.checkMany(chunk)));
         return Response.json(answers);
+      }
+      // {} -> every digest the feed holds, over all shards and segments, with repeats if any.
+      case "/feed": {
+        const digests: string[] = [];
+        for (const shard of FEED_SHARDS) {
+          const feed = env.REVOCATION_FEED.getByName(shard);
+          const head = await feed.head();
+          for (let index = 0; index < Math.floor(head.last / head.segmentSize); index++) {
+            digests.push(...(await feed.segment(index)).entries.map((entry) => String(entry[1])));
+          }
+          digests.push(...head.entries.map((entry) => String(entry[1])));
+        }
+        return Response.json(digests);
       }
       case "/isRevoked":
         return Response.json(await Promise.all((body as string[]).map((token) => env.LOOKUP.isRevoked(token))));

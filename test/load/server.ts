@@ -28,6 +28,8 @@ export interface Probe {
   isRevoked(tokens: string[]): Promise<boolean[]>;
   /** Every key of a namespace with its value and metadata, as text. */
   dump(namespace: "REVOCATIONS" | "TOKENS"): Promise<[key: string, value: string, metadata: string][]>;
+  /** Every digest in the revocation feed (a digest twice would be a lost idempotence). */
+  feed(): Promise<string[]>;
 }
 
 export interface LoadServerOptions {
@@ -80,6 +82,7 @@ export async function startLoadServer({
         // The same namespace ids, so the same storage as the worker's.
         kvNamespaces: workerOptions.kvNamespaces,
         serviceBindings: { LOOKUP: { name: WORKER_NAME, entrypoint: "RevocationLookup" } },
+        durableObjects: { REVOCATION_FEED: { className: "RevocationFeed", scriptName: WORKER_NAME } },
       },
     ],
   });
@@ -101,6 +104,7 @@ export async function startLoadServer({
       checkMany: (tokens) => ask("/checkMany", tokens),
       isRevoked: (tokens) => ask("/isRevoked", tokens),
       dump: (namespace) => ask("/dump", { namespace }),
+      feed: () => ask("/feed", {}),
     },
     dispose: () => mf.dispose(),
   };
