@@ -35,14 +35,13 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
     : await Promise.all([authority.inspect(target), revocations.verdict(target.hash)]);
   if (!owner || !verdict) throw fault(404, "Token not found");
   const allowed = mayRevokeTokenOf(caller.identity, owner);
-  if (verdict.revoked) {
-    // KV holds a recent revocation that the fresh feed lacks: if its feed append had failed, this
-    // request completes it (step 9) rather than calling it revoked.
-    if (verdict.record && !verdict.confirmed && allowed && (await feed.append(target.hash, verdict.record))) {
-      return c.body(null, 204);
-    }
-    // Already revoked is 404, unless the upstream has not heard of it yet: then the retry records it again.
-    if (!(await propagationPending(c.env, target))) throw fault(404, "Token not found");
+  // Already revoked is 404, with two exceptions that this request completes instead (step 9):
+  // the upstream has not heard of it yet (it is recorded again, queue message included), or KV
+  // holds a recent record that the fresh feed lacks because its feed append failed.
+  if (verdict.revoked && !(await propagationPending(c.env, target))) {
+    const unfinished = verdict.record && !verdict.confirmed && allowed;
+    if (unfinished && (await feed.append(target.hash, verdict.record as RevocationRecord))) return c.body(null, 204);
+    throw fault(404, "Token not found");
   }
 
   if (!allowed) throw fault(403, "A user-admin may revoke tokens only of users in its own domain");

@@ -7,6 +7,7 @@
 import "../support/capture-console";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
+import { shardFor } from "../../src/feed/shards";
 import worker from "../../src/index";
 import { MAX_RETRY_DELAY_SECONDS, retryDelay } from "../../src/propagation/consumer";
 import { parsePropagation } from "../../src/propagation/message";
@@ -159,6 +160,10 @@ describe("the queue consumer without a reachable Keystone", () => {
     const line = [...capturedLogs].reverse().find((entry) => entry.includes(tokenHash.slice(0, 12)));
     expect(JSON.parse(line ?? "{}")).toMatchObject({ outcome: "retry", attempts: 3, delaySeconds: 28 });
     expect((await storedRevocation(token)).value).toMatchObject({ userId: "u-converge" });
+    // And, as every KV record of a revocation, its feed entry.
+    expect(await env.REVOCATION_FEED.getByName(shardFor(tokenHash)).record(tokenHash)).toMatchObject({
+      userId: "u-converge",
+    });
   });
 
   it("settles without calling Keystone when the token has expired anyway", async () => {
