@@ -118,7 +118,9 @@ export class FeedLocation {
       );
     });
     try {
-      const cache = await this.#cache();
+      const cache = await Promise.resolve()
+        .then(this.#cache)
+        .catch(() => undefined);
       await Promise.race([
         Promise.all(FEED_SHARDS.map((shard) => this.#refreshShard(feed, cache, settings, interval, shard))),
         deadline,
@@ -142,7 +144,7 @@ export class FeedLocation {
 
   async #refreshShard(
     feed: FeedNamespace,
-    cache: Cache,
+    cache: Cache | undefined,
     settings: FeedSettings,
     interval: number,
     shard: string,
@@ -195,28 +197,24 @@ class FeedTimeout extends Error {
 /**
  * Answers from the location's cache, or asks the object and caches its answer for `maxAge` seconds.
  * A cached body that does not parse as expected counts as a miss; an answer of the wrong shape fails.
+ * A failing cache only costs a request to the object: it never makes the feed unreadable.
  */
 async function throughCache<T>(
-  cache: Cache,
+  cache: Cache | undefined,
   key: string,
   maxAge: number,
   load: () => Promise<unknown>,
   valid: (value: unknown) => value is T,
 ): Promise<T> {
-  const hit = await cache.match(key);
+  const hit = await cache?.match(key).catch(() => undefined);
   if (hit) {
     const value: unknown = await hit.json().catch(() => undefined);
     if (valid(value)) return value;
   }
   const value = await load();
   if (!valid(value)) throw new TypeError("the revocation feed answered an unexpected shape");
-  const body = JSON.stringify(value);
-  await cache.put(
-    key,
-    new Response(body, {
-      headers: { "Content-Type": "application/json", "Cache-Control": `public, max-age=${maxAge}` },
-    }),
-  );
+  const headers = { "Content-Type": "application/json", "Cache-Control": `public, max-age=${maxAge}` };
+  await cache?.put(key, new Response(JSON.stringify(value), { headers })).catch(() => {});
   return value;
 }
 

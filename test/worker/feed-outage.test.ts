@@ -107,6 +107,20 @@ describe("the feed cannot be read", () => {
     ]);
   });
 
+  it("a failing cache costs requests to the object, never the feed itself", async () => {
+    const user = await revoked();
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const broken = {
+      match: () => Promise.reject(new Error("injected fault: cache unavailable")),
+      put: () => Promise.reject(new Error("injected fault: cache unavailable")),
+    } as unknown as Cache;
+    const { kv, calls } = countingKv(laggingKv(env.REVOCATIONS));
+    const lookup = lookupOver(kv, { feed: feed.feed, state: newLocation({ cache: () => broken }) });
+    expect(await lookup.isRevoked(user.token)).toBe(true);
+    expect(calls).toEqual([]);
+    expect(feed.calls.head).toBe(1);
+  });
+
   it("says so in one log line a minute per isolate, naming no token", async () => {
     const feed = watchFeed(env.REVOCATION_FEED);
     feed.inject({ fault: "throw" });
