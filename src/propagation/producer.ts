@@ -3,6 +3,7 @@
  * (Keystone), each revocation is also a queue message; `recordRevocation` decides when to send it.
  * @module
  */
+import { isCurrent, type TokenIdentity } from "../authority";
 import { keystoneClient } from "../authority/keystone";
 import { keystoneConfig } from "../authority/keystone-config";
 import { ServiceUnavailable } from "../faults";
@@ -19,15 +20,18 @@ export class PropagationUnavailable extends ServiceUnavailable {
 export const propagates = (env: Env): boolean => env.TOKEN_AUTHORITY === "keystone";
 
 /**
- * For a token that KV already holds as revoked: `true` when the upstream still accepts it, i.e.
- * the propagation has not landed (in flight, failed, or dead-lettered). The caller then records
- * it again instead of answering 404. Always `false`, at no cost, without an upstream to tell.
- * @example if (revoked && !(await propagationPending(c.env, target))) throw fault(404, "Token not found")
+ * For a token already revoked here: what the upstream says of it, asked fresh, when the upstream
+ * still accepts it, i.e. its propagation has not landed (in flight, failed, or dead-lettered). The
+ * caller then records it again instead of answering 404. Always `null`, at no cost, without an
+ * upstream to tell.
+ * @example const pending = verdict.revoked ? await pendingUpstream(c.env, target) : null;
  */
-export async function propagationPending(env: Env, token: PresentedToken): Promise<boolean> {
-  if (!propagates(env)) return false;
-  // Asked fresh, never from the validation cache: this is the confirmation itself.
-  return (await keystoneClient(keystoneConfig(env)).inspect(token)) !== null;
+export async function pendingUpstream(env: Env, token: PresentedToken): Promise<TokenIdentity | null> {
+  if (!propagates(env)) return null;
+  // Never from the validation cache, which says "not valid" for every token revoked here: this is
+  // the confirmation itself. Expiry is checked as the authority chooser does.
+  const identity = await keystoneClient(keystoneConfig(env)).inspect(token);
+  return identity && isCurrent(identity) ? identity : null;
 }
 
 /**

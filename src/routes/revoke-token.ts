@@ -8,7 +8,7 @@ import type { TokenIdentity } from "../authority";
 import type { AppEnv, Caller } from "../context";
 import { fault } from "../faults";
 import { mayRevokeOthers, mayRevokeTokenOf } from "../policy/revoke-policy";
-import { propagationPending } from "../propagation/producer";
+import { pendingUpstream } from "../propagation/producer";
 import { recordRevocation } from "../record-revocation";
 import type { RevocationRecord } from "../store/revocations";
 import { constantTimeEqual, presentToken, tokenProblem } from "../token";
@@ -30,15 +30,19 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
   }
 
   // Step 7. A tokenId that cannot be a token is simply not found; nothing is looked up for it.
-  const [owner, verdict] = tokenProblem(target.value)
+  const [inspected, verdict] = tokenProblem(target.value)
     ? [null, null]
     : await Promise.all([authority.inspect(target), revocations.verdict(target.hash)]);
+  // For a token revoked here the authority (through its validation cache) says "not valid"; only the
+  // upstream itself can say that it still accepts the token, i.e. that its propagation is pending.
+  const pending = verdict?.revoked ? await pendingUpstream(c.env, target) : null;
+  const owner = pending ?? inspected;
   if (!owner || !verdict) throw fault(404, "Token not found");
   const allowed = mayRevokeTokenOf(caller.identity, owner);
-  // Already revoked is 404, with two exceptions that this request completes instead (step 9):
-  // the upstream has not heard of it yet (it is recorded again, queue message included), or KV
-  // holds a recent record that the fresh feed lacks because its feed append failed.
-  if (verdict.revoked && !(await propagationPending(c.env, target))) {
+  // Already revoked is 404, with two exceptions that this request completes instead (step 9): the
+  // upstream has not confirmed it (it is recorded and sent again), or KV holds a recent record that
+  // the fresh feed lacks because its feed append failed.
+  if (verdict.revoked && !pending) {
     const unfinished = verdict.record && !verdict.confirmed && allowed;
     if (unfinished && (await feed.append(target.hash, verdict.record as RevocationRecord))) return c.body(null, 204);
     throw fault(404, "Token not found");
