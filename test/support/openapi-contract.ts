@@ -32,6 +32,8 @@ type Json = Record<string, unknown>;
 /** Where the document's `$ref`s resolve; any absolute URI will do. */
 const BASE = "https://token-revocation.invalid/docs/openapi.yaml";
 const NOISE = new Set(["A subschema had errors.", "An item in the array does not match the schema."]);
+/** The keys of a path item that are operations. */
+const METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
 /**
  * Parses an OpenAPI 3.1 description (local `$ref`s only).
@@ -65,7 +67,14 @@ export function loadContract(yaml: string = description): Contract {
     item,
     pattern: new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`),
   }));
-  const components = (doc.components ?? {}) as { responses?: Record<string, unknown> };
+  const components = (doc.components ?? {}) as { responses?: Record<string, unknown>; parameters?: object };
+  // Query parameter names the description declares: the only ones a message names.
+  const queryNames = new Set(
+    Object.values(components.parameters ?? {})
+      .map((parameter) => resolve(parameter))
+      .filter((parameter) => parameter.in === "query")
+      .map((parameter) => String(parameter.name)),
+  );
   const fallback = (name: string): Json => {
     const response = components.responses?.[name];
     if (!response) throw new Error(`docs/openapi.yaml has no components.responses.${name}`);
@@ -77,17 +86,18 @@ export function loadContract(yaml: string = description): Contract {
       const { pathname, searchParams } = new URL(url);
       const path = paths.find((candidate) => candidate.pattern.test(pathname));
       // Never the raw path or query: either may hold a token.
-      const query = [...new Set(searchParams.keys())].map((name) => `${name}=…`).join("&");
+      const query = [...new Set(searchParams.keys())]
+        .map((name) => (queryNames.has(name) ? `${name}=…` : "…"))
+        .join("&");
       const where = `${method} ${path?.template ?? "(a path not in the description)"}${query ? `?${query}` : ""} → ${response.status}`;
 
       // What the description says of this answer: the operation's response for its status, or for
       // what the description leaves out, the responses its text names (NotFound, MethodNotAllowed).
       let expected: Json | undefined;
       let status: string | undefined;
-      const operation = path?.item[method.toLowerCase()] as Json | undefined;
+      const operation = METHODS.has(method.toLowerCase()) ? (path?.item[method.toLowerCase()] as Json) : undefined;
       if (!path) [expected, status] = [fallback("NotFound"), "404"];
-      else if (!operation || method.toLowerCase() === "parameters")
-        [expected, status] = [fallback("MethodNotAllowed"), "405"];
+      else if (!operation) [expected, status] = [fallback("MethodNotAllowed"), "405"];
       else {
         const responses = (operation.responses ?? {}) as Record<string, unknown>;
         const found =
