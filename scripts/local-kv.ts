@@ -17,10 +17,16 @@ export interface BulkEntry {
   expiration?: number;
 }
 
+export interface LocalKvOptions {
+  /** The `--persist-to` directory of the `wrangler dev` to write to; `.wrangler/state` when absent. */
+  persistTo?: string;
+}
+
 /** Puts entries into the local namespace bound as `binding`. Wrangler's chatter goes to stderr. */
-export function putLocal(binding: string, entries: BulkEntry[]): void {
+export function putLocal(binding: string, entries: BulkEntry[], { persistTo }: LocalKvOptions = {}): void {
+  const persist = persistTo === undefined ? [] : ["--persist-to", persistTo];
   withTempFile(JSON.stringify(entries), (file) =>
-    wrangler(["kv", "bulk", "put", file, "--binding", binding, "--local"]),
+    wrangler(["kv", "bulk", "put", file, "--binding", binding, "--local", ...persist]),
   );
 }
 

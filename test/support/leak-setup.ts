@@ -1,7 +1,7 @@
 /**
  * Setup file of the `worker` test project: after every test file, the file's KV (storage is
  * isolated per file), the feed's rows and cache entries, every response the worker gave it and
- * every console line are scanned for tokens.
+ * every console line are scanned for tokens, and every response is checked against `docs/openapi.yaml`.
  * @module
  */
 import "./capture-console";
@@ -11,6 +11,7 @@ import worker from "../../src/index";
 import { capturedLogs } from "./capture-console";
 import { feedHaystacks } from "./feed-haystacks";
 import { findLeaks, kvHaystacks, recordedResponses, recordResponse } from "./leak-watch";
+import { checkContract, contractMismatches } from "./openapi-contract";
 import { TOKEN_SHAPES } from "./scan-secrets";
 
 // Every response from the worker's fetch handler is recorded on its way back to the test, which
@@ -18,10 +19,16 @@ import { TOKEN_SHAPES } from "./scan-secrets";
 const handler = worker as { fetch: (...args: Parameters<typeof worker.fetch>) => Promise<Response> };
 const fetch = handler.fetch;
 handler.fetch = async function recordedFetch(...args) {
-  return recordResponse(await fetch(...args));
+  const response = await fetch(...args);
+  await checkContract(args[0], response.clone());
+  return recordResponse(response);
 };
 
 const startedAt = Date.now();
+
+afterAll(() => {
+  expect(contractMismatches(), "responses that docs/openapi.yaml does not describe").toEqual([]);
+});
 
 afterAll(async () => {
   const kv = { REVOCATIONS: env.REVOCATIONS, TOKENS: env.TOKENS };

@@ -10,16 +10,19 @@ import { aux } from "../aux/bindings";
 import { feedHaystacks } from "../support/feed-haystacks";
 import { laggingKv } from "../support/lagging-kv";
 import { recordResponse } from "../support/leak-watch";
+import { checkContract } from "../support/openapi-contract";
 import { nextInterval } from "../support/reader";
 import { issueToken, send } from "../support/watched-call";
 import { env, faultOf, type Issued, someAddress } from "./helpers";
 
-/** A request to the lagging location's HTTP API, recorded for the leak scan. */
+/** A request to the lagging location's HTTP API, checked against the API description and recorded for the leak scan. */
 async function sendThere(path: string, token: string): Promise<Response> {
-  const response = await aux.LAGGING.fetch(`https://identity.example.test${path}`, {
+  const request = new Request(`https://identity.example.test${path}`, {
     method: "DELETE",
     headers: { "X-Auth-Token": token, "CF-Connecting-IP": someAddress() },
   });
+  const response = await aux.LAGGING.fetch(request.clone());
+  await checkContract(request, response.clone());
   return recordResponse(response);
 }
 

@@ -11,6 +11,7 @@ import type { RevocationRecord } from "../../src/store/revocations";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
 import { recordResponse } from "../support/leak-watch";
+import { checkContract } from "../support/openapi-contract";
 
 export const ORIGIN = "https://identity.example.test";
 
@@ -70,10 +71,16 @@ export async function call(
   const request = new Request(`${ORIGIN}${path}`, { method: "DELETE", ...init, headers: withDefaults(headers, token) });
   const ctx = createExecutionContext();
   const response = app
-    ? await recordResponse(await app.fetch(request, { ...env, ...bindings } as Env, ctx))
+    ? await checkedAndRecorded(request, await app.fetch(request.clone(), { ...env, ...bindings } as Env, ctx))
     : await worker.fetch(request, { ...env, ...bindings } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
+}
+
+// What the leak setup does for the worker's own fetch: the contract check and the leak record.
+async function checkedAndRecorded(request: Request, response: Response): Promise<Response> {
+  await checkContract(request, response.clone());
+  return recordResponse(response);
 }
 
 function withDefaults(headers: HeadersInit | undefined, token: string | undefined): Headers {
