@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export WRANGLER_SEND_METRICS=false
+# Offline, Miniflare's fetch of Request.cf data (workers.cloudflare.com/cf.json) fails with a stack trace
+# on every start; this supported switch uses built-in placeholder values instead.
+export CLOUDFLARE_CF_FETCH_ENABLED=${CLOUDFLARE_CF_FETCH_ENABLED:-false}
 npx tsx scripts/seed.ts
 
 port=${PORT:-8787}
