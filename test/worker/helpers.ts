@@ -19,6 +19,8 @@ export interface IssueOptions {
   user?: string;
   /** Seconds until expiry; negative for a token that has already expired. */
   ttl?: number;
+  /** The token's text; a fresh `tok-<uuid>` by default. */
+  token?: string;
 }
 
 export interface Issued {
@@ -34,8 +36,8 @@ export async function issue({
   domain = "acme",
   user,
   ttl = 3600,
+  token = `tok-${crypto.randomUUID()}`,
 }: IssueOptions = {}): Promise<Issued> {
-  const token = `tok-${crypto.randomUUID()}`;
   const { key, record } = await registryEntry(token, {
     username: user ?? `user-${crypto.randomUUID()}`,
     domainId: domain,
