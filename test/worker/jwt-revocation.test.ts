@@ -23,11 +23,14 @@ import {
   signingKey,
 } from "./jwt-fixtures";
 
+// These tokens carry v2.0 role names in their `roles` claim, which count only with pass-through.
+const AS_WRITTEN: Partial<Env> = { JWT_ROLE_PASSTHROUGH: "true" };
+
 /** Two keys of the issuer (RS256 and ES256) and the worker's settings for them. */
 async function issuer() {
   const rsa = await signingKey("RS256");
   const ec = await signingKey("ES256");
-  const bindings = jwtSettings(await jwksSet([rsa, ec]));
+  const bindings = jwtSettings(await jwksSet([rsa, ec]), AS_WRITTEN);
   return { rsa, ec, bindings };
 }
 
@@ -140,7 +143,13 @@ describe("revoking a JWT", () => {
   });
 
   it("works the same with HS256 tokens and JWT_SECRET", async () => {
-    const bindings = { TOKEN_AUTHORITY: "jwt", JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: SECRET };
+    const bindings = {
+      TOKEN_AUTHORITY: "jwt",
+      JWT_ISSUER: ISSUER,
+      JWT_AUDIENCE: AUDIENCE,
+      JWT_SECRET: SECRET,
+      ...AS_WRITTEN,
+    };
     const admin = await mint(hmacKey(), { claims: { roles: ["identity:service-admin"] } });
     const token = await mint(hmacKey());
     expect((await call(`/v2.0/tokens/${token}`, { token: admin, bindings })).status).toBe(204);
