@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, keystoneFromProcessEnv, keystoneStatus, login } from "../keystone-api.ts";
+import { eventually, keystoneFromProcessEnv, keystoneStatus, login, SYSTEM } from "../keystone-api.ts";
 
 const run = promisify(execFile);
 const ks = keystoneFromProcessEnv(process.env);
@@ -98,7 +98,8 @@ beforeAll(async () => {
     },
     { timeoutMs: 100_000, everyMs: 500 },
   );
-  admin = await login(ks, "admin");
+  // System-scoped: only the admin of the whole cloud is identity:admin at the edge.
+  admin = await login(ks, "admin", SYSTEM);
 });
 
 afterAll(async () => {

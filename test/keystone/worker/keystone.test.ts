@@ -10,13 +10,24 @@ import worker from "../../../src/index";
 import { revocationStore } from "../../../src/store/revocations";
 import { hashToken } from "../../../src/token";
 import { call, env, faultOf, storedRevocation } from "../../worker/helpers";
-import { eventually, type KeystoneUnderTest, keystoneStatus, ksFetch, login, userIdOf, v3 } from "../keystone-api";
+import {
+  domainIdOf,
+  eventually,
+  type KeystoneUnderTest,
+  keystoneStatus,
+  ksFetch,
+  login,
+  SYSTEM,
+  userIdOf,
+  v3,
+} from "../keystone-api";
 
 const ks = (env as unknown as { KEYSTONE_UNDER_TEST: KeystoneUnderTest }).KEYSTONE_UNDER_TEST;
 let admin: string;
 
 beforeAll(async () => {
-  admin = await login(ks, "admin");
+  // The administrator of the whole cloud: Keystone's bootstrap gives `admin` the admin role on the system.
+  admin = await login(ks, "admin", SYSTEM);
 });
 
 const gone = (token: string) => async () => (await keystoneStatus(ks, admin, token)) === 404;
@@ -85,6 +96,75 @@ describe("keystone authority: the contract against a real Keystone", () => {
     });
     expect(response.status).toBe(204);
     expect((await call("/v2.0/tokens", { token: bob })).status).toBe(401);
+  });
+});
+
+describe("keystone authority: roles count only in their scope (DESIGN section 3)", () => {
+  it("a project-scoped admin is identity:default: 403 for another user's token, 204 for its own", async () => {
+    const projectAdmin = await login(ks, "admin"); // admin of project `admin`
+    const bob = await login(ks, "bob");
+    const refused = await call(`/v2.0/tokens/${bob}`, { token: projectAdmin });
+    expect(refused.status).toBe(403);
+    expect((await faultOf(refused))[0]).toBe("forbidden");
+    expect((await storedRevocation(bob)).value).toBeNull();
+    expect(await keystoneStatus(ks, admin, bob)).toBe(200);
+    // Nor by naming it in the query.
+    expect((await call(`/v2.0/tokens?tokenId=${encodeURIComponent(bob)}`, { token: projectAdmin })).status).toBe(403);
+
+    expect((await call("/v2.0/tokens", { token: projectAdmin })).status).toBe(204);
+    await eventually(gone(projectAdmin));
+  });
+
+  it("a system-scoped admin revokes a token of another domain; the record holds the owner's own domain", async () => {
+    const carol = await login(ks, "carol");
+    const globex = await domainIdOf(ks, admin, "globex");
+    expect((await call(`/v2.0/tokens/${carol}`, { token: admin })).status).toBe(204);
+    expect((await storedRevocation(carol)).value).toMatchObject({ domainId: globex, reason: "admin" });
+    await eventually(gone(carol));
+  });
+
+  it("a domain-scoped admin of globex (home domain: default) administers globex, not its home domain", async () => {
+    const dana = await login(ks, "dana"); // scoped to domain globex
+    const carol = await login(ks, "carol"); // lives in globex
+    const bob = await login(ks, "bob"); // lives in default, dana's home domain
+
+    const refused = await call(`/v2.0/tokens/${bob}`, { token: dana });
+    expect(refused.status).toBe(403);
+    expect((await faultOf(refused))[0]).toBe("forbidden");
+    expect(await keystoneStatus(ks, admin, bob)).toBe(200);
+
+    expect((await call(`/v2.0/tokens/${carol}`, { token: dana })).status).toBe(204);
+    expect((await storedRevocation(carol)).value).toMatchObject({
+      userId: await userIdOf(ks, admin, carol),
+      domainId: await domainIdOf(ks, admin, "globex"),
+      revokedBy: await userIdOf(ks, admin, dana),
+      reason: "admin",
+    });
+    await eventually(gone(carol));
+  });
+
+  it("a domain manager is identity:user-admin of its domain too", async () => {
+    const erin = await login(ks, "erin"); // manager of domain globex
+    const carol = await login(ks, "carol");
+    const alice = await login(ks, "alice");
+    expect((await call(`/v2.0/tokens/${alice}`, { token: erin })).status).toBe(403);
+    expect((await call(`/v2.0/tokens/${carol}`, { token: erin })).status).toBe(204);
+    await eventually(gone(carol));
+  });
+
+  it("the same user is what its token's scope says: dana with a system token is no admin at all", async () => {
+    // dana holds no role on the system: Keystone refuses to issue the token.
+    await expect(login(ks, "dana", SYSTEM)).rejects.toThrow(/401/);
+  });
+
+  it("a KEYSTONE_ROLE_MAP that grants project admins more applies, to the project's domain", async () => {
+    const roleMap = { KEYSTONE_ROLE_MAP: "system:admin=identity:admin,project:admin=identity:user-admin" };
+    const projectAdmin = await login(ks, "admin");
+    const bob = await login(ks, "bob");
+    const carol = await login(ks, "carol");
+    expect((await call(`/v2.0/tokens/${carol}`, { token: projectAdmin, bindings: roleMap })).status).toBe(403);
+    expect((await call(`/v2.0/tokens/${bob}`, { token: projectAdmin, bindings: roleMap })).status).toBe(204);
+    await eventually(gone(bob));
   });
 });
 
