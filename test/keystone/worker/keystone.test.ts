@@ -5,10 +5,12 @@
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { keystoneClient } from "../../../src/authority/keystone";
+import { keystoneConfig } from "../../../src/authority/keystone-config";
 import { forgetServiceTokens } from "../../../src/authority/keystone-session";
 import worker from "../../../src/index";
 import { revocationStore } from "../../../src/store/revocations";
-import { hashToken } from "../../../src/token";
+import { hashToken, presentToken } from "../../../src/token";
 import { call, env, faultOf, storedRevocation } from "../../worker/helpers";
 import {
   domainIdOf,
@@ -268,22 +270,46 @@ describe("the queue consumer against Keystone", () => {
 
   it("a service token that Keystone stopped accepting is renewed once, transparently", async () => {
     forgetServiceTokens();
+    // The worker's own client, with a fetch that counts its logins (POST /v3/auth/tokens).
+    let logins = 0;
+    const counting: typeof fetch = (input, init) => {
+      if (init?.method === "POST" && String(input).includes("/v3/auth/tokens")) logins++;
+      return fetch(input, init);
+    };
+    const client = keystoneClient(keystoneConfig(env), { fetcher: counting });
     const alice = await login(ks, "alice");
-    // The worker logs in and holds its service token.
-    expect((await call(`/v2.0/tokens/${admin}`, { token: alice })).status).toBe(403);
-    // Keystone revokes every token of the service user when its password is set (here: to itself).
-    const users = await ksFetch(`${v3(ks.url)}/users?name=${ks.serviceUser}`, { headers: { "X-Auth-Token": admin } });
-    const { users: found } = (await users.json()) as { users: { id: string }[] };
-    const patched = await ksFetch(`${v3(ks.url)}/users/${found[0]!.id}`, {
-      method: "PATCH",
-      headers: { "X-Auth-Token": admin, "Content-Type": "application/json" },
-      body: JSON.stringify({ user: { password: ks.servicePassword } }),
-    });
-    expect(patched.status).toBe(200);
-    // Keystone's revocation events have one-second resolution: a login in the same second as the
-    // password change would be revoked too.
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const subject = await presentToken(alice);
+
+    expect(await client.inspect(subject)).toMatchObject({ userId: await userIdOf(ks, admin, alice) });
+    expect(logins).toBe(1);
+    // Held: a second call does not log in again.
+    expect(await client.inspect(subject)).not.toBeNull();
+    expect(logins).toBe(1);
+
+    await revokeServiceTokens();
+    // The held token now gets a 401: one new login, the call repeated, and the answer as if nothing happened.
+    expect(await client.inspect(subject)).toMatchObject({ userId: await userIdOf(ks, admin, alice) });
+    expect(logins).toBe(2);
+    expect(await client.inspect(subject)).not.toBeNull();
+    expect(logins).toBe(2);
+
+    // The HTTP path shares the renewed token.
     const bob = await login(ks, "bob");
     expect((await call(`/v2.0/tokens/${bob}`, { token: admin })).status).toBe(204);
   });
 });
+
+/** Keystone revokes every token of the service user when its password is set (here: to itself). */
+async function revokeServiceTokens(): Promise<void> {
+  const users = await ksFetch(`${v3(ks.url)}/users?name=${ks.serviceUser}`, { headers: { "X-Auth-Token": admin } });
+  const { users: found } = (await users.json()) as { users: { id: string }[] };
+  const patched = await ksFetch(`${v3(ks.url)}/users/${found[0]!.id}`, {
+    method: "PATCH",
+    headers: { "X-Auth-Token": admin, "Content-Type": "application/json" },
+    body: JSON.stringify({ user: { password: ks.servicePassword } }),
+  });
+  expect(patched.status).toBe(200);
+  // Keystone's revocation events have one-second resolution: a login in the same second as the
+  // password change would be revoked too.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+}
