@@ -10,6 +10,7 @@ import worker from "../../src/index";
 import type { RevocationRecord } from "../../src/store/revocations";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
+import { rememberSecret } from "../support/leak-watch";
 
 export const ORIGIN = "https://identity.example.test";
 
@@ -45,6 +46,7 @@ export async function issue({
     ttlSeconds: ttl,
   });
   await env.TOKENS.put(key, JSON.stringify(record));
+  rememberSecret(token);
   return { token, hash: await hashToken(token), userId: record.userId, domain };
 }
 
@@ -58,8 +60,13 @@ export interface CallOptions extends RequestInit {
   bindings?: Partial<Env>;
 }
 
-/** Sends a request to the worker's fetch handler and waits for its background work. */
+/**
+ * Sends a request to the worker's fetch handler and waits for its background work. The caller's
+ * token is remembered as a secret, so that the leak scan after the file looks for it (whatever made it:
+ * `issue`, a Rackspace or Keystone fixture, a JWT).
+ */
 export async function call(path: string, { token, bindings, headers, ...init }: CallOptions = {}): Promise<Response> {
+  if (token !== undefined) rememberSecret(token);
   const request = new Request(`${ORIGIN}${path}`, { method: "DELETE", ...init, headers: withDefaults(headers, token) });
   const ctx = createExecutionContext();
   const response = await worker.fetch(request, { ...env, ...bindings } as Env, ctx);

@@ -9,6 +9,7 @@ import { ValidationCache, validationCache } from "../../src/authority/validation
 import { hashToken } from "../../src/token";
 import { RACKSPACE_ADMIN_TOKEN } from "../aux/rackspace-identity.config";
 import { capturedLogs } from "../support/capture-console";
+import { rememberSecret } from "../support/leak-watch";
 import { call, env, faultOf, storedRevocation } from "./helpers";
 
 const IDENTITY = "https://identity.rackspace.test";
@@ -45,6 +46,7 @@ async function register({
     body: JSON.stringify({ token, answer, roles, domainId, userId, expires, delayMs }),
   });
   expect(response.status).toBe(204);
+  rememberSecret(token);
   return { token, userId, domainId: domainId ?? "" };
 }
 
