@@ -7,6 +7,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { keystoneFromProcessEnv } from "./test/keystone/keystone-api.ts";
+import { TEST_PROPAGATION_KEY } from "./test/support/propagation-key.ts";
 
 const ks = keystoneFromProcessEnv(process.env);
 
@@ -29,6 +30,7 @@ export default defineConfig({
                 KEYSTONE_SERVICE_DOMAIN: ks.serviceDomain,
                 KEYSTONE_TIMEOUT_MS: "5000",
                 PROPAGATION_RETRY_BASE_SECONDS: "1",
+                PROPAGATION_KEY: TEST_PROPAGATION_KEY,
                 // What the tests themselves need to log in as the fixture users.
                 KEYSTONE_UNDER_TEST: ks,
               },

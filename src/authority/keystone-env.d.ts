@@ -25,5 +25,9 @@ declare namespace Cloudflare {
     VALIDATION_CACHE_TTL?: string;
     /** First retry delay of a failed propagation, doubled on each attempt; default 5. */
     PROPAGATION_RETRY_BASE_SECONDS?: string;
+    /** Secret, required: 32 random bytes in base64, the AES-GCM key of the propagation queue's messages. */
+    PROPAGATION_KEY?: string;
+    /** Secret, optional: the key before the last rotation, still accepted to open messages while they drain. */
+    PROPAGATION_KEY_PREVIOUS?: string;
   }
 }

@@ -3,6 +3,7 @@
  * and is told of revocations (`DELETE /v3/auth/tokens`), both with the worker's service token.
  * @module
  */
+import { checkPropagationKeys } from "../propagation/encryption";
 import type { PresentedToken } from "../token";
 import { type KeystoneConfig, keystoneConfig } from "./keystone-config";
 import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./keystone-roles";
@@ -73,6 +74,9 @@ export function keystoneClient(
  */
 export function keystoneAuthority(env: Env): TokenAuthority {
   const config = keystoneConfig(env);
+  // Every revocation in keystone mode is queued, sealed under this key: without a usable key the
+  // worker refuses to start here, as for any other missing setting, not at the first revocation.
+  checkPropagationKeys(env);
   warnOfProjectGrants(config.roleMap);
   return cachedAuthority(keystoneClient(config), {
     scope: keystoneCacheScope(config),

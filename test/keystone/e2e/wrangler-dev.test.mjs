@@ -5,6 +5,7 @@
  */
 // JavaScript, not TypeScript: this file runs in Node, and the project type-checks for workerd only.
 import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,6 +51,8 @@ beforeAll(async () => {
       `KEYSTONE_SERVICE_PASSWORD=${ks.servicePassword}`,
       `KEYSTONE_SERVICE_PROJECT=${ks.serviceProject}`,
       `KEYSTONE_SERVICE_DOMAIN=${ks.serviceDomain}`,
+      // The queue's encryption key, as `head -c 32 /dev/urandom | base64` makes one.
+      `PROPAGATION_KEY=${randomBytes(32).toString("base64")}`,
       "",
     ].join("\n"),
     { mode: 0o600 },

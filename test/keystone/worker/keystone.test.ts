@@ -9,6 +9,7 @@ import { keystoneClient } from "../../../src/authority/keystone";
 import { keystoneConfig } from "../../../src/authority/keystone-config";
 import { forgetServiceTokens } from "../../../src/authority/keystone-session";
 import worker from "../../../src/index";
+import { isSealed, propagationKeyring, sealPropagation } from "../../../src/propagation/encryption";
 import { revocationStore } from "../../../src/store/revocations";
 import { hashToken, presentToken } from "../../../src/token";
 import { call, env, faultOf, storedRevocation } from "../../worker/helpers";
@@ -231,20 +232,22 @@ describe("keystone authority: a failed step converges on retry", () => {
 
 describe("the queue consumer against Keystone", () => {
   async function deliver(token: string, bindings: Partial<Env> = {}) {
-    const message = {
-      v: 1,
-      authority: "keystone",
-      token,
-      tokenHash: await hashToken(token),
-      record: {
-        revokedAt: new Date().toISOString(),
-        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-        userId: "u",
-        domainId: "default",
-        revokedBy: "u",
-        reason: "self",
+    // Sealed as the producer seals it, under the suite's PROPAGATION_KEY.
+    const message = await sealPropagation(
+      {
+        authority: "keystone",
+        token,
+        record: {
+          revokedAt: new Date().toISOString(),
+          expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+          userId: "u",
+          domainId: "default",
+          revokedBy: "u",
+          reason: "self",
+        },
       },
-    };
+      await propagationKeyring(env),
+    );
     const batch = createMessageBatch("token-revocation-propagation", [
       { id: "m0", timestamp: new Date(), attempts: 1, body: message },
     ]);
@@ -252,6 +255,23 @@ describe("the queue consumer against Keystone", () => {
     await (worker.queue as ExportedHandlerQueueHandler<Env>)(batch, { ...env, ...bindings } as Env, ctx);
     return getQueueResult(batch, ctx);
   }
+
+  it("the real queue carries the revocation sealed: no token, no digest, and Keystone forgets the token", async () => {
+    const sent: unknown[] = [];
+    const recording = {
+      send: async (body: unknown, options?: QueueSendOptions) => {
+        sent.push(body);
+        await env.PROPAGATION_QUEUE.send(body, options);
+      },
+    } as unknown as Queue;
+    const alice = await login(ks, "alice");
+    expect((await call("/v2.0/tokens", { token: alice, bindings: { PROPAGATION_QUEUE: recording } })).status).toBe(204);
+    expect(sent).toHaveLength(1);
+    expect(isSealed(sent[0])).toBe(true);
+    expect(JSON.stringify(sent[0])).not.toContain(alice);
+    expect(JSON.stringify(sent[0])).not.toContain(await hashToken(alice));
+    await eventually(gone(alice));
+  });
 
   it("204 settles the message, and a second delivery (404) settles too", async () => {
     const alice = await login(ks, "alice");
