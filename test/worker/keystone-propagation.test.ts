@@ -162,18 +162,30 @@ describe("which authorities propagate", () => {
     expect(sent).toHaveLength(0);
   });
 
-  it("keystone unreachable: 503 with Retry-After, nothing in KV, nothing queued, no token in the body", async () => {
-    const { queue, sent } = countingQueue();
-    const token = fernet();
-    const response = await call("/v2.0/tokens", {
-      token,
+  it("keystone unreachable for the target: 503 with Retry-After, nothing in KV, nothing queued", async () => {
+    // The caller is authenticated (from the validation cache), so the request gets past step 3 and
+    // the queue is reachable: the control below proves both.
+    const caller = fernet();
+    await cachedKeystoneCaller(caller);
+    const target = fernet();
+    const { queue, sent } = countingQueue({ forward: false });
+    const response = await call(`/v2.0/tokens/${target}`, {
+      token: caller,
       bindings: { ...UNREACHABLE_KEYSTONE, PROPAGATION_QUEUE: queue },
     });
     expect(response.status).toBe(503);
     expect(response.headers.get("Retry-After")).toMatch(/^\d+$/);
-    expect(await response.text()).not.toContain(token);
-    expect((await storedRevocation(token)).value).toBeNull();
+    expect(await response.text()).not.toContain(target);
+    expect((await storedRevocation(target)).value).toBeNull();
     expect(sent).toHaveLength(0);
+
+    // Control: the same caller revoking its own token needs no Keystone answer, and is queued.
+    const self = await call("/v2.0/tokens", {
+      token: caller,
+      bindings: { ...UNREACHABLE_KEYSTONE, PROPAGATION_QUEUE: queue },
+    });
+    expect(self.status).toBe(204);
+    expect(sent).toHaveLength(1);
   });
 });
 
