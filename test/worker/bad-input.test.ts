@@ -122,6 +122,8 @@ describe("methods and paths", () => {
       const res = await call(path, { method: "HEAD" });
       expect(res.status).toBe(405);
       expect(res.headers.get("Allow")).toBe("DELETE");
+      expect(res.body).toBeNull();
+      expect(await res.text()).toBe("");
     });
   }
 
