@@ -37,7 +37,14 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "keystone-worker", include: ["test/keystone/worker/**/*.test.ts"], testTimeout: 120_000 },
+        test: {
+          name: "keystone-worker",
+          include: ["test/keystone/worker/**/*.test.ts"],
+          testTimeout: 120_000,
+          // As in `npm test`: afterwards, KV, the worker's responses and all console output are scanned
+          // for the Keystone tokens the tests sent (and for fernet-shaped tokens of any origin).
+          setupFiles: ["./test/support/leak-setup.ts"],
+        },
       },
       {
         test: {
