@@ -2,11 +2,15 @@
  * The `keystone` authority's settings: URL forms, credentials, the role map, and instants.
  * @module
  */
+
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { keystoneAuthority } from "../../src/authority/keystone";
 import { KeystoneConfigError, keystoneConfig } from "../../src/authority/keystone-config";
 import { DEFAULT_KEYSTONE_ROLE_MAP, parseRoleMap } from "../../src/authority/keystone-roles";
 import { isoInstant, positiveInt } from "../../src/authority/upstream-fetch";
 import { validationCacheTtl } from "../../src/authority/validation-cache";
+import { capturedLogs } from "../support/capture-console";
 
 const base = {
   KEYSTONE_URL: "http://127.0.0.1:5000",
@@ -77,6 +81,27 @@ describe("the Keystone role map setting", () => {
     expect(keystoneConfig(base).roleMap).toEqual(parseRoleMap(DEFAULT_KEYSTONE_ROLE_MAP));
     const custom = keystoneConfig({ ...base, KEYSTONE_ROLE_MAP: "system:admin=identity:service-admin" }).roleMap;
     expect([...custom]).toEqual([["system:admin", "identity:service-admin"]]);
+  });
+
+  it("granting a project-scoped role more than identity:default is allowed, with one warning per isolate", () => {
+    const risky = {
+      ...env,
+      ...base,
+      TOKEN_AUTHORITY: "keystone",
+      KEYSTONE_ROLE_MAP: "system:admin=identity:admin,project:admin=identity:user-admin",
+    } as Env;
+    const from = capturedLogs.length;
+    keystoneAuthority(risky);
+    keystoneAuthority({ ...risky });
+    const warnings = capturedLogs.slice(from).filter((line) => line.includes("grants project-scoped roles"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({
+      level: "warn",
+      grants: ["project:admin=identity:user-admin"],
+    });
+    // The default map grants no project role more than identity:default: no warning.
+    keystoneAuthority({ ...env, ...base, TOKEN_AUTHORITY: "keystone" } as Env);
+    expect(capturedLogs.slice(from).filter((line) => line.includes("grants project-scoped roles"))).toHaveLength(1);
   });
 
   it("in the old form without scopes is a KeystoneConfigError naming the new form", () => {
