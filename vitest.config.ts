@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
 import { buildAuxWorkers } from "./test/aux/build.ts";
 import { rackspaceIdentityWorker } from "./test/aux/rackspace-identity.config.ts";
+import { TEST_PROPAGATION_KEY } from "./test/support/propagation-key.ts";
 
 // Miniflare runs auxiliary workers as JavaScript, so they are bundled before it starts.
 const aux = buildAuxWorkers();
@@ -26,6 +27,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
             miniflare: {
+              // The secret that seals propagation messages in keystone mode (a test-only key).
+              bindings: { PROPAGATION_KEY: TEST_PROPAGATION_KEY },
               // A second, tight limiter so the 413 path is testable without slowing other tests.
               ratelimits: {
                 RATE_LIMITER: { simple: { limit: 100, period: 60 } },

@@ -7,6 +7,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { keystoneFromProcessEnv } from "./test/keystone/keystone-api.ts";
+import { TEST_PROPAGATION_KEY } from "./test/support/propagation-key.ts";
 
 const ks = keystoneFromProcessEnv(process.env);
 
@@ -29,13 +30,21 @@ export default defineConfig({
                 KEYSTONE_SERVICE_DOMAIN: ks.serviceDomain,
                 KEYSTONE_TIMEOUT_MS: "5000",
                 PROPAGATION_RETRY_BASE_SECONDS: "1",
+                PROPAGATION_KEY: TEST_PROPAGATION_KEY,
                 // What the tests themselves need to log in as the fixture users.
                 KEYSTONE_UNDER_TEST: ks,
               },
             },
           }),
         ],
-        test: { name: "keystone-worker", include: ["test/keystone/worker/**/*.test.ts"], testTimeout: 120_000 },
+        test: {
+          name: "keystone-worker",
+          include: ["test/keystone/worker/**/*.test.ts"],
+          testTimeout: 120_000,
+          // As in `npm test`: afterwards, KV, the worker's responses and all console output are scanned
+          // for the Keystone tokens the tests sent (and for fernet-shaped tokens of any origin).
+          setupFiles: ["./test/support/leak-setup.ts"],
+        },
       },
       {
         test: {

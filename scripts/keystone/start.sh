@@ -223,7 +223,7 @@ done
 # ---------------------------------------------------------------------------
 # 5. Test fixtures through the real v3 API (idempotent: look up before create).
 # ---------------------------------------------------------------------------
-log "creating fixtures (roles, project demo, users alice/bob/$SERVICE_USER)"
+log "creating fixtures (roles, projects demo and globex-demo, domain globex, users alice/bob/carol/dana/erin/$SERVICE_USER)"
 KEYSTONE_URL="$KEYSTONE_URL" ADMIN_PASSWORD="$ADMIN_PASSWORD" USER_PASSWORD="$USER_PASSWORD" \
 SERVICE_USER="$SERVICE_USER" SERVICE_PASSWORD="$SERVICE_PASSWORD" \
 "$PY" - <<'PYEOF' || fail_start "fixture creation failed"
@@ -253,27 +253,37 @@ _, h, _ = call("POST", "/auth/tokens", {"auth": {
 tok = h["X-Subject-Token"]
 
 def ensure(collection, key, name, attrs):
-    q = urllib.parse.urlencode({"name": name, **({"domain_id": "default"} if collection != "roles" else {})})
+    # Users and projects are looked up in the domain they are created in; roles and domains globally.
+    scoped = {"domain_id": attrs["domain_id"]} if "domain_id" in attrs else {}
+    q = urllib.parse.urlencode({"name": name, **scoped})
     _, _, found = call("GET", f"/{collection}?{q}", token=tok)
     if found[collection]:
         return found[collection][0]["id"], False
     _, _, made = call("POST", f"/{collection}", {key: {"name": name, **attrs}}, token=tok)
     return made[key]["id"], True
 
-role = {r: ensure("roles", "role", r, {})[0] for r in ("admin", "member", "reader")}
+# "manager" is not among the bootstrap roles of this Keystone release; newer ones create it.
+role = {r: ensure("roles", "role", r, {})[0] for r in ("admin", "member", "reader", "manager")}
 admin_project, _ = ensure("projects", "project", "admin", {"domain_id": "default"})
 demo, _ = ensure("projects", "project", "demo", {"domain_id": "default", "description": "token-revocation tests"})
+# A second domain, for the domain-scoped rules: carol lives there; dana and erin (home: default)
+# administer it through a role on the domain itself.
+globex, _ = ensure("domains", "domain", "globex", {"description": "token-revocation tests"})
+globex_demo, _ = ensure("projects", "project", "globex-demo", {"domain_id": globex})
 pw = os.environ["USER_PASSWORD"]
-for name, project, r, password in (
-    ("alice", demo, "member", pw),
-    ("bob", demo, "member", pw),
-    (os.environ["SERVICE_USER"], admin_project, "admin", os.environ["SERVICE_PASSWORD"]),
+for name, home, target, r, password in (
+    ("alice", "default", f"/projects/{demo}", "member", pw),
+    ("bob", "default", f"/projects/{demo}", "member", pw),
+    ("carol", globex, f"/projects/{globex_demo}", "member", pw),
+    ("dana", "default", f"/domains/{globex}", "admin", pw),
+    ("erin", "default", f"/domains/{globex}", "manager", pw),
+    (os.environ["SERVICE_USER"], "default", f"/projects/{admin_project}", "admin", os.environ["SERVICE_PASSWORD"]),
 ):
-    uid, created = ensure("users", "user", name, {"domain_id": "default", "password": password, "enabled": True})
+    uid, created = ensure("users", "user", name, {"domain_id": home, "password": password, "enabled": True})
     if not created:
         call("PATCH", f"/users/{uid}", {"user": {"password": password, "enabled": True}}, token=tok)
     # Role assignment PUT is idempotent.
-    call("PUT", f"/projects/{project}/users/{uid}/roles/{role[r]}", token=tok)
+    call("PUT", f"{target}/users/{uid}/roles/{role[r]}", token=tok)
 PYEOF
 
 # ---------------------------------------------------------------------------

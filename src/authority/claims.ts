@@ -11,20 +11,25 @@ export interface ClaimMapping {
   domainClaim?: string;
   /** Claim or dotted path of the roles: an array of strings, or one space-separated string. */
   rolesClaim?: string;
-  /** Role in the token -> v2.0 role; roles not in the map are kept as they are. */
+  /** Role in the token -> v2.0 role. */
   roleMap?: Readonly<Record<string, string>>;
+  /**
+   * Whether a role that is not in the map counts as it is written (`identity:admin` in the token
+   * grants `identity:admin`). Off by default: then only mapped roles count, as with Keystone.
+   */
+  rolePassthrough?: boolean;
 }
 
 /**
  * The identity a verified token stands for, or `null` when it names no user or no expiry.
  * @example
- * identityFromClaims({ sub: "u1", exp: 2e9, realm_access: { roles: ["admin"] } },
+ * identityFromClaims({ sub: "u1", exp: 2e9, realm_access: { roles: ["admin", "offline_access"] } },
  *   { rolesClaim: "realm_access.roles", roleMap: { admin: "identity:admin" } })
  * // { userId: "u1", domainId: undefined, roles: ["identity:admin"], expiresAt: "2033-05-18T03:33:20.000Z" }
  */
 export function identityFromClaims(
   claims: JWTPayload,
-  { domainClaim = "domain_id", rolesClaim = "roles", roleMap = {} }: ClaimMapping = {},
+  { domainClaim = "domain_id", rolesClaim = "roles", roleMap = {}, rolePassthrough = false }: ClaimMapping = {},
 ): TokenIdentity | null {
   const { sub, exp } = claims;
   if (typeof sub !== "string" || sub === "" || typeof exp !== "number") return null;
@@ -35,8 +40,8 @@ export function identityFromClaims(
   return {
     userId: sub,
     domainId: typeof domain === "string" && domain !== "" ? domain : undefined,
-    roles: rolesFrom(claimAt(claims, rolesClaim)).map(
-      (role) => (Object.hasOwn(roleMap, role) ? roleMap[role] : role) as string,
+    roles: rolesFrom(claimAt(claims, rolesClaim)).flatMap((role) =>
+      Object.hasOwn(roleMap, role) ? [roleMap[role] as string] : rolePassthrough ? [role] : [],
     ),
     expiresAt: expires.toISOString(),
   };

@@ -21,6 +21,10 @@ export interface JwtConfig {
   readonly domainClaim: string;
   readonly rolesClaim: string;
   readonly roleMap: Readonly<Record<string, string>>;
+  /** Unmapped roles count as written (`JWT_ROLE_PASSTHROUGH = "true"`); off by default. */
+  readonly rolePassthrough: boolean;
+  /** The header `typ` every token must carry (`JWT_TYP`, e.g. `at+jwt`); any when unset. */
+  readonly typ: string | undefined;
 }
 
 /** Signature algorithms with a public key, as jose names them. */
@@ -59,6 +63,8 @@ export type JwtSettings = Pick<
   | "JWT_DOMAIN_CLAIM"
   | "JWT_ROLES_CLAIM"
   | "JWT_ROLE_MAP"
+  | "JWT_ROLE_PASSTHROUGH"
+  | "JWT_TYP"
 >;
 
 /**
@@ -85,6 +91,8 @@ export function jwtConfig(settings: JwtSettings): JwtConfig {
     domainClaim: settings.JWT_DOMAIN_CLAIM || "domain_id",
     rolesClaim: settings.JWT_ROLES_CLAIM || "roles",
     roleMap: roleMap(settings.JWT_ROLE_MAP),
+    rolePassthrough: flag(settings.JWT_ROLE_PASSTHROUGH, "JWT_ROLE_PASSTHROUGH"),
+    typ: tokenType(settings.JWT_TYP),
   };
 }
 
@@ -125,6 +133,23 @@ function roleMap(text: string | undefined): Record<string, string> {
     throw new ConfigurationError("JWT_ROLE_MAP must be a JSON object of strings");
   }
   return map as Record<string, string>;
+}
+
+// A media type without parameters (RFC 7515 section 4.1.9 writes it without "application/").
+const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/;
+
+function tokenType(value: string | undefined): string | undefined {
+  const typ = value?.trim();
+  if (!typ) return undefined;
+  if (!MEDIA_TYPE.test(typ)) throw new ConfigurationError('JWT_TYP must be a media type such as "at+jwt"');
+  return typ;
+}
+
+function flag(value: string | undefined, name: string): boolean {
+  const text = value?.trim().toLowerCase() ?? "";
+  if (text === "" || text === "false") return false;
+  if (text === "true") return true;
+  throw new ConfigurationError(`${name} must be "true" or "false"`);
 }
 
 function required(value: string | undefined, name: string): string {

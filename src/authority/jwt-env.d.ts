@@ -27,7 +27,11 @@ declare namespace Cloudflare {
     JWT_DOMAIN_CLAIM?: string;
     /** Claim (or dotted path) holding the roles; default `roles`, e.g. `realm_access.roles`. */
     JWT_ROLES_CLAIM?: string;
-    /** JSON object: role in the token -> v2.0 role; unmapped roles are kept as they are. */
+    /** JSON object: role in the token -> v2.0 role; unmapped roles count for nothing (see below). */
     JWT_ROLE_MAP?: string;
+    /** `"true"`: a role not in `JWT_ROLE_MAP` counts as written (`identity:admin` grants it); default `"false"`. */
+    JWT_ROLE_PASSTHROUGH?: string;
+    /** The header `typ` every token must carry, e.g. `at+jwt` (RFC 9068 access tokens); any when unset. */
+    JWT_TYP?: string;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * The `jwt` authority: verifies a signed JWT at the edge with jose (signature, `iss`, `aud`, `exp`,
- * `nbf`) and maps its claims. A JWKS that cannot be fetched is a 503; a token that fails is `null`.
+ * `nbf`, and the header `typ` when `JWT_TYP` asks for one) and maps its claims. A JWKS that cannot be fetched is a 503; a token that fails is `null`.
  * @module
  */
 import {
@@ -39,6 +39,9 @@ async function verify(jwt: string, key: KeyInput, config: JwtConfig): Promise<JW
     algorithms: [...config.algorithms],
     clockTolerance: config.clockToleranceSeconds,
     requiredClaims: ["exp", "sub"],
+    // jose compares `typ` without case and with or without "application/" (RFC 7515 section 4.1.9),
+    // so `at+jwt` also accepts `application/at+jwt` and `AT+JWT`.
+    ...(config.typ === undefined ? {} : { typ: config.typ }),
   };
   try {
     return await jwtVerify(jwt, key as JWTVerifyGetKey, options);

@@ -2,7 +2,7 @@
  * Reads and checks the `keystone` authority's settings from the Worker's environment.
  * @module
  */
-import { parseRoleMap } from "./keystone-roles";
+import { type KeystoneRoleMap, parseRoleMap } from "./keystone-roles";
 import { ConfigurationError } from "./types";
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt, upstreamBaseUrl } from "./upstream-fetch";
 
@@ -21,7 +21,8 @@ export interface KeystoneConfig {
   /** Base URL without a trailing slash or `/v3`, e.g. `http://127.0.0.1:5000`. */
   readonly url: string;
   readonly credentials: KeystoneCredentials;
-  readonly roleMap: ReadonlyMap<string, string>;
+  /** `scope:role` -> v2.0 role, from `KEYSTONE_ROLE_MAP`. */
+  readonly roleMap: KeystoneRoleMap;
   readonly timeoutMs: number;
 }
 
@@ -38,7 +39,7 @@ export function keystoneConfig(env: Env): KeystoneConfig {
   return {
     url,
     credentials: credentialsFrom(env),
-    roleMap: parseRoleMap(env.KEYSTONE_ROLE_MAP),
+    roleMap: parseRoleMap(env.KEYSTONE_ROLE_MAP, KeystoneConfigError),
     timeoutMs: positiveInt(env.KEYSTONE_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
   };
 }

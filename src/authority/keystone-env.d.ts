@@ -17,7 +17,7 @@ declare namespace Cloudflare {
     KEYSTONE_SERVICE_DOMAIN?: string;
     /** A fixed service token instead of the user/password (secret). */
     KEYSTONE_SERVICE_TOKEN?: string;
-    /** `keystoneRole=v2Role` pairs, comma-separated. */
+    /** `scope:keystoneRole=v2Role` pairs, comma-separated (`system:admin=identity:admin`); see keystone-roles.ts. */
     KEYSTONE_ROLE_MAP?: string;
     /** Milliseconds to wait for Keystone; default 3000. */
     KEYSTONE_TIMEOUT_MS?: string;
@@ -25,5 +25,9 @@ declare namespace Cloudflare {
     VALIDATION_CACHE_TTL?: string;
     /** First retry delay of a failed propagation, doubled on each attempt; default 5. */
     PROPAGATION_RETRY_BASE_SECONDS?: string;
+    /** Secret, required: 32 random bytes in base64, the AES-GCM key of the propagation queue's messages. */
+    PROPAGATION_KEY?: string;
+    /** Secret, optional: the key before the last rotation, still accepted to open messages while they drain. */
+    PROPAGATION_KEY_PREVIOUS?: string;
   }
 }

@@ -3,12 +3,13 @@
  * and is told of revocations (`DELETE /v3/auth/tokens`), both with the worker's service token.
  * @module
  */
+import { checkPropagationKeys } from "../propagation/encryption";
 import type { PresentedToken } from "../token";
 import { type KeystoneConfig, keystoneConfig } from "./keystone-config";
-import { mapRoles } from "./keystone-roles";
+import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./keystone-roles";
 import { type KeystoneSession, keystoneSession } from "./keystone-session";
-import type { TokenAuthority, TokenIdentity } from "./types";
-import { isoInstant, unexpectedStatus, upstreamFetch, upstreamJson } from "./upstream-fetch";
+import type { TokenAuthority } from "./types";
+import { unexpectedStatus, upstreamFetch, upstreamJson } from "./upstream-fetch";
 import { cachedAuthority, validationCacheTtl } from "./validation-cache";
 
 /** What Keystone did with a `DELETE`: both settle a propagation. */
@@ -53,7 +54,7 @@ export function keystoneClient(
         return null;
       }
       if (response.status !== 200) throw unexpectedStatus(response, label);
-      return toIdentity(await upstreamJson(response, label), config.roleMap);
+      return keystoneIdentity(await upstreamJson(response, label), config.roleMap);
     },
     async revoke(token) {
       const label = "keystone token revocation";
@@ -73,35 +74,42 @@ export function keystoneClient(
  */
 export function keystoneAuthority(env: Env): TokenAuthority {
   const config = keystoneConfig(env);
+  // Every revocation in keystone mode is queued, sealed under this key: without a usable key the
+  // worker refuses to start here, as for any other missing setting, not at the first revocation.
+  checkPropagationKeys(env);
+  warnOfProjectGrants(config.roleMap);
   return cachedAuthority(keystoneClient(config), {
-    scope: `keystone ${config.url}`,
+    scope: keystoneCacheScope(config),
     ttlSeconds: validationCacheTtl(env),
   });
 }
 
-interface KeystoneTokenBody {
-  token?: {
-    user?: { id?: unknown; domain?: { id?: unknown } };
-    roles?: unknown;
-    expires_at?: unknown;
-  };
+/**
+ * The validation cache's scope for one Keystone and role map: the cached identity holds roles
+ * already mapped, so an answer read under one map is never served under another.
+ * @example keystoneCacheScope(keystoneConfig(env)) // "keystone http://127.0.0.1:5000 system:admin=identity:admin,..."
+ */
+export function keystoneCacheScope(config: Pick<KeystoneConfig, "url" | "roleMap">): string {
+  return `keystone ${config.url} ${[...config.roleMap].map(([from, to]) => `${from}=${to}`).join(",")}`;
 }
 
-// A 200 whose body lacks the user or the expiry is Keystone misbehaving, not a verdict: but
-// accepting it could only grant access, so it reads as "not a valid token".
-function toIdentity(body: unknown, roleMap: ReadonlyMap<string, string>): TokenIdentity | null {
-  const token = (body as KeystoneTokenBody | null)?.token;
-  const userId = token?.user?.id;
-  const expiresAt = token?.expires_at;
-  if (typeof userId !== "string" || typeof expiresAt !== "string") return null;
-  const domainId = token?.user?.domain?.id;
-  const names = Array.isArray(token?.roles)
-    ? token.roles.flatMap((role: { name?: unknown }) => (typeof role?.name === "string" ? [role.name] : []))
-    : [];
-  return {
-    userId,
-    domainId: typeof domainId === "string" ? domainId : undefined,
-    roles: mapRoles(names, roleMap),
-    expiresAt: isoInstant(expiresAt),
-  };
+// Said once per isolate and setting: the authority is built once per environment, but tests and
+// `wrangler dev` build it for many.
+const warned = new Set<string>();
+
+/** A map that lets a project's admin revoke other users' tokens is allowed, and said in the log. */
+function warnOfProjectGrants(roleMap: KeystoneRoleMap, write: (line: string) => void = console.warn): void {
+  const risky = riskyProjectGrants(roleMap);
+  const key = risky.join(",");
+  if (risky.length === 0 || warned.has(key)) return;
+  warned.add(key);
+  write(
+    JSON.stringify({
+      level: "warn",
+      message:
+        "KEYSTONE_ROLE_MAP grants project-scoped roles more than identity:default: the admins of every " +
+        'project may then revoke other users\' tokens (README, "The role map")',
+      grants: risky,
+    }),
+  );
 }

@@ -3,7 +3,7 @@
  * and the demo seed. Stores only token digests, so a leaked namespace yields no usable token.
  * @module
  */
-import { hashToken } from "../token";
+import { hashToken, type PresentedToken, presentToken, revocationSubject } from "../token";
 import { AuthorityUnavailable, type TokenAuthority, type TokenIdentity } from "./types";
 
 /** One registered token, as stored under {@link registryKey}. */
@@ -15,8 +15,19 @@ export interface RegistryRecord {
   expiresAt: string;
 }
 
-/** KV key of a registered token. */
+/** KV key of a registered token, from {@link registryTokenHash}. */
 export const registryKey = (tokenHash: string): string => `token:${tokenHash}`;
+
+/**
+ * The digest a token is registered and looked up under: always of the whole token string. A
+ * JWT-shaped token's storage digest ({@link PresentedToken.hash}) covers only its `iss` and `jti`,
+ * which is right for revocations but would let a copy with any other signature authenticate here,
+ * since the registry verifies no signature. One function for both sides, so they cannot disagree.
+ * @example await registryTokenHash(await presentToken("tok")) // the same as await hashToken("tok")
+ */
+export async function registryTokenHash(token: PresentedToken): Promise<string> {
+  return revocationSubject(token.value) === token.value ? token.hash : hashToken(token.value);
+}
 
 /**
  * Builds the registry record for a new token and the key to store it under.
@@ -33,7 +44,7 @@ export async function registryEntry(
     roles,
     expiresAt: new Date(now + ttlSeconds * 1000).toISOString(),
   };
-  return { key: registryKey(await hashToken(token)), record };
+  return { key: registryKey(await registryTokenHash(await presentToken(token))), record };
 }
 
 export interface RegistryEntryOptions {
@@ -54,7 +65,7 @@ export function registryAuthority(tokens: KVNamespace): TokenAuthority {
     async inspect(token) {
       let stored: unknown;
       try {
-        stored = await tokens.get(registryKey(token.hash), "json");
+        stored = await tokens.get(registryKey(await registryTokenHash(token)), "json");
       } catch {
         throw new AuthorityUnavailable("token registry read failed");
       }

@@ -8,7 +8,10 @@ import { levelOf, USER_ADMIN_LEVEL } from "./roles";
 /** The parts of a token's owner that the policy looks at. */
 export interface Principal {
   readonly userId: string;
+  /** The user's own domain. */
   readonly domainId?: string | undefined;
+  /** The domain the roles hold in, when not the user's own; `null` for none (see `TokenIdentity`). */
+  readonly roleDomainId?: string | null | undefined;
   readonly roles: readonly string[];
 }
 
@@ -22,12 +25,14 @@ export function mayRevokeOthers(caller: Principal): boolean {
 
 /**
  * Step 8: may this caller revoke a token owned by `owner`? Stronger than user-admin: any owner.
- * Exactly user-admin: only owners in the caller's own domain (a missing domain matches nothing).
+ * Exactly user-admin: only owners whose own domain is the one the caller's roles hold in (a
+ * Keystone domain-scoped token's domain, else the caller's own); a missing domain matches nothing.
  * @example mayRevokeTokenOf(userAdminOfAcme, ownerInGlobex) // false
  */
 export function mayRevokeTokenOf(caller: Principal, owner: Principal): boolean {
   const level = levelOf(caller.roles);
   if (level < USER_ADMIN_LEVEL) return true;
   if (level > USER_ADMIN_LEVEL) return false;
-  return caller.domainId !== undefined && caller.domainId === owner.domainId;
+  const domain = caller.roleDomainId === undefined ? caller.domainId : caller.roleDomainId;
+  return typeof domain === "string" && domain === owner.domainId;
 }

@@ -1,15 +1,19 @@
 /**
- * The `queue` handler: delivers queued revocations to Keystone with `DELETE /v3/auth/tokens`.
- * `204`/`404` settle a message; no answer, a `5xx` or a `401` after re-login retry it with
- * backoff, and after the queue's `max_retries` it goes to the dead-letter queue.
+ * The `queue` handler: opens each sealed message and delivers the revocation to Keystone with
+ * `DELETE /v3/auth/tokens`. `204`/`404` settle a message; no answer, a `5xx`, a `401` after re-login
+ * or a message that does not decrypt retry it with backoff, and after the queue's `max_retries` it
+ * goes to the dead-letter queue.
  * @module
  */
 import { type KeystoneClient, keystoneClient } from "../authority/keystone";
-import { KeystoneConfigError, keystoneConfig } from "../authority/keystone-config";
+import { keystoneConfig } from "../authority/keystone-config";
+import { ConfigurationError } from "../authority/types";
 import { positiveInt } from "../authority/upstream-fetch";
 import { ServiceUnavailable } from "../faults";
 import { feedWriter } from "../feed/writer";
 import { revocationStore } from "../store/revocations";
+import { presentToken, tokenProblem } from "../token";
+import { isSealed, openPropagation, propagationKeyring } from "./encryption";
 import { parsePropagation } from "./message";
 
 /** Longest wait between two attempts, in seconds. */
@@ -43,7 +47,8 @@ export async function deliverPropagations(
   let client = keystone;
   // One message at a time: a batch is small, and Keystone is better asked gently when it struggles.
   for (const message of batch.messages) {
-    const parsed = parsePropagation(message.body);
+    // A prefix of the digest is enough to correlate with KV; the token itself never appears.
+    let digest: string | null = null;
     const log = (level: "info" | "warn" | "error", outcome: string, extra: Record<string, unknown> = {}) =>
       write(
         JSON.stringify({
@@ -51,16 +56,50 @@ export async function deliverPropagations(
           event: "revocation-propagation",
           outcome,
           attempts: message.attempts,
-          // A prefix of the digest is enough to correlate with KV; the token itself never appears.
-          token: parsed ? parsed.tokenHash.slice(0, 12) : null,
+          token: digest ? digest.slice(0, 12) : null,
           ...extra,
         }),
       );
+    const retry = (level: "warn" | "error", outcome: string, extra: Record<string, unknown> = {}) => {
+      const delaySeconds = retryDelay(message.attempts, base);
+      log(level, outcome, { delaySeconds, ...extra });
+      message.retry({ delaySeconds });
+    };
+
+    const { body } = message;
+    if (!isSealed(body)) {
+      // Not ours, or a message in clear from before PROPAGATION_KEY: never retried, never dead-lettered
+      // (which would keep a raw token at rest); its revocation is in KV, and revoking it again re-sends it.
+      const legacy = parseLegacy(body);
+      if (legacy) digest = (await presentToken(legacy)).hash;
+      log(
+        "error",
+        legacy ? "dropped: unencrypted message from an earlier version" : "dropped: not a propagation message",
+      );
+      message.ack();
+      continue;
+    }
+    let opened: unknown;
+    try {
+      opened = await openPropagation(body, await propagationKeyring(env));
+    } catch (error) {
+      retry("warn", "retry", { error: describe(error) });
+      continue;
+    }
+    if (opened === null) {
+      // Another key (a rotation that dropped the previous key too early), or altered in the queue:
+      // retried, in case the key is restored, until max_retries sends it to the dead-letter queue.
+      retry("error", "retry: does not decrypt with PROPAGATION_KEY or PROPAGATION_KEY_PREVIOUS", { kid: body.kid });
+      continue;
+    }
+    const parsed = parsePropagation(opened);
     if (!parsed) {
       log("error", "dropped: not a propagation message");
       message.ack();
       continue;
     }
+    // The digest comes from the token itself, never from the message.
+    digest = (await presentToken(parsed.token)).hash;
     if (!(Date.parse(parsed.record.expiresAt) > Date.now())) {
       log("info", "settled: token expired");
       message.ack();
@@ -69,23 +108,28 @@ export async function deliverPropagations(
     try {
       // The request's KV write or feed append may have failed after the send; the record and its
       // feed entry must exist all the same (the append is idempotent).
-      if (!(await store.get(parsed.tokenHash))) await store.put(parsed.tokenHash, parsed.record);
-      await feedWriter(env.REVOCATION_FEED).append(parsed.tokenHash, parsed.record);
+      if (!(await store.get(digest))) await store.put(digest, parsed.record);
+      await feedWriter(env.REVOCATION_FEED).append(digest, parsed.record);
       client ??= keystoneClient(keystoneConfig(env));
       const outcome = await client.revoke(parsed.token);
       log("info", `settled: ${outcome}`);
       message.ack();
     } catch (error) {
-      const delaySeconds = retryDelay(message.attempts, base);
-      log("warn", "retry", { delaySeconds, error: describe(error) });
-      message.retry({ delaySeconds });
+      retry("warn", "retry", { error: describe(error) });
     }
   }
 }
 
+// The unencrypted message of version 1: `{ v: 1, authority, token, tokenHash, record }`.
+function parseLegacy(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return null;
+  const { v, token } = body as { v?: unknown; token?: unknown };
+  return v === 1 && typeof token === "string" && !tokenProblem(token) ? token : null;
+}
+
 // Only our own errors' messages are logged (none holds a token or a URL); others by name alone.
 function describe(error: unknown): string {
-  if (error instanceof ServiceUnavailable || error instanceof KeystoneConfigError)
+  if (error instanceof ServiceUnavailable || error instanceof ConfigurationError)
     return `${error.name}: ${error.message}`;
   return error instanceof Error ? error.name : "unknown error";
 }

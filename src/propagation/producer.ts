@@ -9,6 +9,7 @@ import { keystoneConfig } from "../authority/keystone-config";
 import { ServiceUnavailable } from "../faults";
 import type { RevocationRecord } from "../store/revocations";
 import type { PresentedToken } from "../token";
+import { propagationKeyring, sealPropagation } from "./encryption";
 import type { PropagationMessage } from "./message";
 
 /** The queue could not take the message: nothing was written, the client may retry. */
@@ -41,15 +42,11 @@ export async function pendingUpstream(env: Env, token: PresentedToken): Promise<
 export async function enqueue(env: Env, token: PresentedToken, record: RevocationRecord): Promise<void> {
   const queue = env.PROPAGATION_QUEUE;
   if (!queue) throw new PropagationUnavailable("PROPAGATION_QUEUE is not bound");
-  const message: PropagationMessage = {
-    v: 1,
-    authority: "keystone",
-    token: token.value,
-    tokenHash: token.hash,
-    record,
-  };
+  const message: PropagationMessage = { authority: "keystone", token: token.value, record };
+  // Sealed before it leaves the isolate: the queue and the dead-letter queue hold ciphertext only.
+  const sealed = await sealPropagation(message, await propagationKeyring(env));
   try {
-    await queue.send(message, { contentType: "json" });
+    await queue.send(sealed, { contentType: "json" });
   } catch {
     // The runtime's message is dropped: nothing from the send, token included, reaches a log.
     throw new PropagationUnavailable("propagation queue send failed");

@@ -30,20 +30,54 @@ export async function ksFetch(input: string, init?: RequestInit): Promise<Respon
 
 export const v3 = (url: string): string => `${url.replace(/\/+$/, "").replace(/\/v3$/, "")}/v3`;
 
+/** The fixture users of `scripts/keystone/start.sh`. */
+export type FixtureUser = "admin" | "alice" | "bob" | "carol" | "dana" | "erin";
+
+type DomainRef = { id: string } | { name: string };
+/** What a token is scoped to: the whole system, a domain, or a project (of a domain). */
+export type LoginScope = { system: true } | { domain: DomainRef } | { project: string; domain: DomainRef };
+
+const DEFAULT: DomainRef = { id: "default" };
+const GLOBEX: DomainRef = { name: "globex" };
+
 /**
- * A new project-scoped token for a fixture user: `alice`/`bob` on `demo`, `admin` on `admin`.
- * @example const alice = await login(ks, "alice");
+ * Each user's home domain and the scope it logs in with unless told otherwise: `admin` (system
+ * admin by bootstrap, also admin of project `admin`); `alice` and `bob` (members of `demo`);
+ * `carol` (home `globex`, member of `globex-demo`); `dana` and `erin` (home `default`, `admin` and
+ * `manager` of domain `globex`).
  */
-export async function login(ks: KeystoneUnderTest, user: "alice" | "bob" | "admin"): Promise<string> {
-  const [password, project] = user === "admin" ? [ks.adminPassword, "admin"] : [ks.userPassword, "demo"];
-  const domain = { id: "default" };
+const FIXTURES: Record<FixtureUser, { home: DomainRef; scope: LoginScope }> = {
+  admin: { home: DEFAULT, scope: { project: "admin", domain: DEFAULT } },
+  alice: { home: DEFAULT, scope: { project: "demo", domain: DEFAULT } },
+  bob: { home: DEFAULT, scope: { project: "demo", domain: DEFAULT } },
+  carol: { home: GLOBEX, scope: { project: "globex-demo", domain: GLOBEX } },
+  dana: { home: DEFAULT, scope: { domain: GLOBEX } },
+  erin: { home: DEFAULT, scope: { domain: GLOBEX } },
+};
+
+/** The system scope: what `admin` needs to be `identity:admin` at the edge. */
+export const SYSTEM: LoginScope = { system: true };
+
+/**
+ * A new token for a fixture user, in its usual scope or the one given.
+ * @example const admin = await login(ks, "admin", SYSTEM); const alice = await login(ks, "alice");
+ */
+export async function login(ks: KeystoneUnderTest, user: FixtureUser, scope?: LoginScope): Promise<string> {
+  const { home, scope: usual } = FIXTURES[user];
+  const password = user === "admin" ? ks.adminPassword : ks.userPassword;
+  const chosen = scope ?? usual;
   const response = await ksFetch(`${v3(ks.url)}/auth/tokens?nocatalog`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({
       auth: {
-        identity: { methods: ["password"], password: { user: { name: user, domain, password } } },
-        scope: { project: { name: project, domain } },
+        identity: { methods: ["password"], password: { user: { name: user, domain: home, password } } },
+        scope:
+          "system" in chosen
+            ? { system: { all: true } }
+            : "project" in chosen
+              ? { project: { name: chosen.project, domain: chosen.domain } }
+              : { domain: chosen.domain },
       },
     }),
   });
@@ -51,6 +85,16 @@ export async function login(ks: KeystoneUnderTest, user: "alice" | "bob" | "admi
   await response.body?.cancel();
   if (response.status !== 201 || !token) throw new Error(`login as ${user} answered ${response.status}`);
   return token;
+}
+
+/** The id of a domain, by name (`globex`). */
+export async function domainIdOf(ks: KeystoneUnderTest, asToken: string, name: string): Promise<string> {
+  const response = await ksFetch(`${v3(ks.url)}/domains?name=${encodeURIComponent(name)}`, {
+    headers: { "X-Auth-Token": asToken },
+  });
+  const { domains } = (await response.json()) as { domains: { id: string }[] };
+  if (!domains[0]) throw new Error(`no domain named ${name}`);
+  return domains[0].id;
 }
 
 /** Keystone's own verdict on `subject`: 200 valid, 404 not (revoked, unknown, expired). */

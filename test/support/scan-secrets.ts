@@ -9,12 +9,15 @@ export const MIN_SECRET_LENGTH = 16;
 
 /**
  * Tokens found by their shape, so that every file is covered without knowing its tokens: what the
- * helpers' `issue()` mints, the demo tokens of `npm start`, and signed JWTs.
+ * helpers' `issue()` mints, the demo tokens of `npm start`, signed JWTs, the Rackspace tests' `rax-…`
+ * tokens, and Keystone fernet tokens (`gAAAAA…`, real or made up by the propagation tests).
  */
 export const TOKEN_SHAPES: readonly RegExp[] = [
   /tok-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/,
   /\bdemo-(?:service-admin|admin|acme-user-admin|acme-user-manage|acme-alice|acme-bob|globex-carol)\b/,
   /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}/,
+  /\brax-[\w-]{20,}/,
+  /gAAAAA[\w-]{20,}/,
 ];
 
 export interface Leak {

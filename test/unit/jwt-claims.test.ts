@@ -9,7 +9,8 @@ const exp = 2_000_000_000;
 
 describe("identityFromClaims", () => {
   it("maps sub, domain_id, roles and exp by default", () => {
-    expect(identityFromClaims({ sub: "u1", exp, domain_id: "acme", roles: ["identity:admin"] })).toEqual({
+    const roleMap = { admin: "identity:admin" };
+    expect(identityFromClaims({ sub: "u1", exp, domain_id: "acme", roles: ["admin"] }, { roleMap })).toEqual({
       userId: "u1",
       domainId: "acme",
       roles: ["identity:admin"],
@@ -17,29 +18,40 @@ describe("identityFromClaims", () => {
     });
   });
 
-  it("reads roles and domain from configured paths and maps roles, keeping unmapped ones", () => {
-    const claims = { sub: "u1", exp, org: { id: "globex" }, realm_access: { roles: ["admin", "identity:default"] } };
+  it("reads roles and domain from configured paths, and counts only mapped roles by default", () => {
+    const claims = { sub: "u1", exp, org: { id: "globex" }, realm_access: { roles: ["admin", "identity:admin"] } };
     expect(
       identityFromClaims(claims, {
         domainClaim: "org.id",
         rolesClaim: "realm_access.roles",
         roleMap: { admin: "identity:user-admin" },
       }),
-    ).toMatchObject({ domainId: "globex", roles: ["identity:user-admin", "identity:default"] });
+    ).toMatchObject({ domainId: "globex", roles: ["identity:user-admin"] });
+    // An identity:* role string in the token grants nothing unless the map names it.
+    expect(identityFromClaims({ sub: "u", exp, roles: ["identity:admin"] })?.roles).toEqual([]);
+  });
+
+  it("keeps unmapped roles as written only with rolePassthrough", () => {
+    const claims = { sub: "u1", exp, roles: ["admin", "identity:default"] };
+    const roleMap = { admin: "identity:user-admin" };
+    expect(identityFromClaims(claims, { roleMap, rolePassthrough: true })?.roles).toEqual([
+      "identity:user-admin",
+      "identity:default",
+    ]);
   });
 
   it("accepts roles as one space-separated string, and drops what is not a role", () => {
-    expect(identityFromClaims({ sub: "u", exp, roles: "a  b" })?.roles).toEqual(["a", "b"]);
-    expect(identityFromClaims({ sub: "u", exp, roles: ["a", 1, null, ""] })?.roles).toEqual(["a"]);
-    expect(identityFromClaims({ sub: "u", exp, roles: { a: true } })?.roles).toEqual([]);
-    expect(identityFromClaims({ sub: "u", exp })?.roles).toEqual([]);
+    const asWritten = { rolePassthrough: true };
+    expect(identityFromClaims({ sub: "u", exp, roles: "a  b" }, asWritten)?.roles).toEqual(["a", "b"]);
+    expect(identityFromClaims({ sub: "u", exp, roles: ["a", 1, null, ""] }, asWritten)?.roles).toEqual(["a"]);
+    expect(identityFromClaims({ sub: "u", exp, roles: { a: true } }, asWritten)?.roles).toEqual([]);
+    expect(identityFromClaims({ sub: "u", exp }, asWritten)?.roles).toEqual([]);
   });
 
   it("does not let a role map key from the prototype map anything", () => {
-    expect(identityFromClaims({ sub: "u", exp, roles: ["toString", "__proto__"] })?.roles).toEqual([
-      "toString",
-      "__proto__",
-    ]);
+    const roles = ["toString", "__proto__"];
+    expect(identityFromClaims({ sub: "u", exp, roles })?.roles).toEqual([]);
+    expect(identityFromClaims({ sub: "u", exp, roles }, { rolePassthrough: true })?.roles).toEqual(roles);
   });
 
   it("leaves the domain out when the claim is missing or not a string", () => {

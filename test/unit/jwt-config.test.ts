@@ -24,6 +24,8 @@ describe("jwtConfig", () => {
       domainClaim: "domain_id",
       rolesClaim: "roles",
       roleMap: {},
+      rolePassthrough: false,
+      typ: undefined,
     });
     expect(config.keys).toMatchObject({ kind: "remote", cooldownMs: 30_000, timeoutMs: 5_000 });
   });
@@ -39,6 +41,8 @@ describe("jwtConfig", () => {
       JWT_DOMAIN_CLAIM: "tenant",
       JWT_ROLES_CLAIM: "realm_access.roles",
       JWT_ROLE_MAP: '{"admin":"identity:admin"}',
+      JWT_ROLE_PASSTHROUGH: "true",
+      JWT_TYP: "at+jwt",
     });
     expect(config).toMatchObject({
       audience: ["a", "b"],
@@ -47,8 +51,14 @@ describe("jwtConfig", () => {
       domainClaim: "tenant",
       rolesClaim: "realm_access.roles",
       roleMap: { admin: "identity:admin" },
+      rolePassthrough: true,
+      typ: "at+jwt",
     });
     expect(config.keys).toMatchObject({ kind: "remote", cooldownMs: 60_000, timeoutMs: 1_500 });
+    expect(jwtConfig({ ...base, JWT_ROLE_PASSTHROUGH: "false", JWT_TYP: " application/at+jwt " })).toMatchObject({
+      rolePassthrough: false,
+      typ: "application/at+jwt",
+    });
   });
 
   it("defaults to HS256 with a secret, and takes an inline JWKS", () => {
@@ -81,6 +91,8 @@ describe("jwtConfig", () => {
     ["a cooldown that is not a number", { ...base, JWT_JWKS_COOLDOWN: "soon" }],
     ["a role map that is an array", { ...base, JWT_ROLE_MAP: '["a"]' }],
     ["a role map with a non-string role", { ...base, JWT_ROLE_MAP: '{"a":1}' }],
+    ["a pass-through setting that is neither true nor false", { ...base, JWT_ROLE_PASSTHROUGH: "yes" }],
+    ["a typ that is no media type", { ...base, JWT_TYP: "at jwt" }],
   ])("refuses %s", (_name, settings) => {
     expect(() => jwtConfig(settings)).toThrow(ConfigurationError);
   });

@@ -63,6 +63,14 @@ describe("mayRevokeTokenOf (step 8)", () => {
     expect(mayRevokeTokenOf(as("identity:user-admin", "acme"), { userId: "x", roles: [] })).toBe(false);
   });
 
+  it("a user-admin whose roles hold in another domain than its own (roleDomainId) administers that one", () => {
+    const scoped = { ...as("identity:user-admin", "acme"), roleDomainId: "globex" };
+    expect(mayRevokeTokenOf(scoped, owners.other)).toBe(true);
+    expect(mayRevokeTokenOf(scoped, owners.same)).toBe(false);
+    // null: roles that hold in no domain (a system-scoped token) match no owner, not the home domain.
+    expect(mayRevokeTokenOf({ ...as("identity:user-admin", "acme"), roleDomainId: null }, owners.same)).toBe(false);
+  });
+
   it("weaker roles never may, even in the same domain", () => {
     expect(mayRevokeTokenOf(as("identity:user-manage", "acme"), owners.same)).toBe(false);
     expect(mayRevokeTokenOf(as("identity:default", "acme"), owners.same)).toBe(false);

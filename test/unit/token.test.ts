@@ -15,6 +15,11 @@ describe("tokenProblem", () => {
     expect(tokenProblem("a\u0000b")).toBe("control characters");
     expect(tokenProblem("a\tb")).toBe("control characters");
     expect(tokenProblem("a\u007fb")).toBe("control characters");
+    // C1 controls, first and last.
+    expect(tokenProblem("a\u0080b")).toBe("control characters");
+    expect(tokenProblem("a\u0085b")).toBe("control characters");
+    expect(tokenProblem("a\u009fb")).toBe("control characters");
+    expect(tokenProblem("a\u00a0b")).toBe("not printable ASCII");
     expect(tokenProblem("a b")).toBe("not printable ASCII");
     expect(tokenProblem("tökén")).toBe("not printable ASCII");
   });

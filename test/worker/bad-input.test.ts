@@ -54,11 +54,22 @@ describe("the tokenId", () => {
     ["path and query differ", "/v2.0/tokens/a?tokenId=b", 400],
     ["a space", "/v2.0/tokens/a%20b", 404],
     ["a newline", "/v2.0/tokens/a%0Ab", 400],
+    ["a C1 control (NEL) in the path", "/v2.0/tokens/abc%C2%85def", 400],
+    ["a C1 control (U+009F) in the query", "/v2.0/tokens?tokenId=abc%C2%9Fdef", 400],
+    ["U+00A0, just past the C1 range", "/v2.0/tokens/abc%C2%A0def", 404],
   ];
   it.each(cases)("%s: %s -> %i, no write", async (_, path, status) => {
     const store = countingWrites(env.REVOCATIONS);
     await expectFault(await call(path, { token: (await admin).token, bindings: { REVOCATIONS: store.kv } }), status);
     expect(store.writes()).toBe(0);
+  });
+
+  it("C1 controls are named as control characters, as C0 ones are", async () => {
+    for (const path of ["/v2.0/tokens/abc%C2%80def", "/v2.0/tokens/abc%01def"]) {
+      const res = await call(path, { token: (await admin).token });
+      expect(res.status, path).toBe(400);
+      expect((await faultOf(res))[1].message, path).toMatch(/control characters/);
+    }
   });
 });
 
@@ -111,6 +122,8 @@ describe("methods and paths", () => {
       const res = await call(path, { method: "HEAD" });
       expect(res.status).toBe(405);
       expect(res.headers.get("Allow")).toBe("DELETE");
+      expect(res.body).toBeNull();
+      expect(await res.text()).toBe("");
     });
   }
 

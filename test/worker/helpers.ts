@@ -10,7 +10,7 @@ import worker from "../../src/index";
 import type { RevocationRecord } from "../../src/store/revocations";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
-import { recordResponse } from "../support/leak-watch";
+import { recordResponse, rememberSecret } from "../support/leak-watch";
 import { checkContract } from "../support/openapi-contract";
 
 export const ORIGIN = "https://identity.example.test";
@@ -21,6 +21,8 @@ export interface IssueOptions {
   user?: string;
   /** Seconds until expiry; negative for a token that has already expired. */
   ttl?: number;
+  /** The token's text; a fresh `tok-<uuid>` by default. */
+  token?: string;
 }
 
 export interface Issued {
@@ -36,8 +38,8 @@ export async function issue({
   domain = "acme",
   user,
   ttl = 3600,
+  token = `tok-${crypto.randomUUID()}`,
 }: IssueOptions = {}): Promise<Issued> {
-  const token = `tok-${crypto.randomUUID()}`;
   const { key, record } = await registryEntry(token, {
     username: user ?? `user-${crypto.randomUUID()}`,
     domainId: domain,
@@ -45,6 +47,7 @@ export async function issue({
     ttlSeconds: ttl,
   });
   await env.TOKENS.put(key, JSON.stringify(record));
+  rememberSecret(token);
   return { token, hash: await hashToken(token), userId: record.userId, domain };
 }
 
@@ -63,11 +66,16 @@ export interface CallOptions extends RequestInit {
   app?: { fetch: (request: Request, env: Env, ctx: ExecutionContext) => Response | Promise<Response> };
 }
 
-/** Sends a request to the worker's fetch handler and waits for its background work. */
+/**
+ * Sends a request to the worker's fetch handler and waits for its background work. The caller's
+ * token is remembered as a secret, so that the leak scan after the file looks for it (whatever made it:
+ * `issue`, a Rackspace or Keystone fixture, a JWT).
+ */
 export async function call(
   path: string,
   { token, bindings, headers, app, ...init }: CallOptions = {},
 ): Promise<Response> {
+  if (token !== undefined) rememberSecret(token);
   const request = new Request(`${ORIGIN}${path}`, { method: "DELETE", ...init, headers: withDefaults(headers, token) });
   const ctx = createExecutionContext();
   const response = app

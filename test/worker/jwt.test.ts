@@ -31,10 +31,10 @@ describe("valid tokens", () => {
       claims: { sub: "alice", exp, domain_id: "acme", roles: ["identity:user-admin", "viewer"] },
     });
 
-    expect(await inspect(token, jwtSettings(set))).toEqual({
+    expect(await inspect(token, jwtSettings(set, { JWT_ROLE_MAP: '{"viewer":"identity:default"}' }))).toEqual({
       userId: "alice",
       domainId: "acme",
-      roles: ["identity:user-admin", "viewer"],
+      roles: ["identity:default"],
       expiresAt: new Date(exp * 1000).toISOString(),
     });
   });
@@ -67,25 +67,62 @@ describe("valid tokens", () => {
     expect(await inspect(await mint(key, { claims: { aud: ["x", AUDIENCE] } }), settings)).not.toBeNull();
   });
 
-  it("maps Keycloak realm roles through JWT_ROLE_MAP and keeps unmapped roles", async () => {
+  it("maps Keycloak realm roles through JWT_ROLE_MAP; unmapped roles count only with JWT_ROLE_PASSTHROUGH", async () => {
     const key = await signingKey("RS256");
     const set = await jwksSet([key]);
     const token = await mint(key, {
       omit: ["roles"],
       claims: { tenant: "globex", realm_access: { roles: ["realm-admin", "identity:user-manage", "offline_access"] } },
     });
-    const identity = await inspect(
-      token,
-      jwtSettings(set, {
-        JWT_ROLES_CLAIM: "realm_access.roles",
-        JWT_DOMAIN_CLAIM: "tenant",
-        JWT_ROLE_MAP: JSON.stringify({ "realm-admin": "identity:admin" }),
-      }),
-    );
-    expect(identity).toMatchObject({
+    const settings = jwtSettings(set, {
+      JWT_ROLES_CLAIM: "realm_access.roles",
+      JWT_DOMAIN_CLAIM: "tenant",
+      JWT_ROLE_MAP: JSON.stringify({ "realm-admin": "identity:admin" }),
+    });
+    expect(await inspect(token, settings)).toMatchObject({ domainId: "globex", roles: ["identity:admin"] });
+    expect(await inspect(token, { ...settings, JWT_ROLE_PASSTHROUGH: "true" })).toMatchObject({
       domainId: "globex",
       roles: ["identity:admin", "identity:user-manage", "offline_access"],
     });
+  });
+
+  it("an identity:* role string in the token grants nothing by default: 403 for another's token", async () => {
+    const key = await signingKey("ES256");
+    const set = await jwksSet([key]);
+    const admin = await mint(key, { claims: { roles: ["identity:admin"] } });
+    const target = await mint(key);
+    const refused = await call(`/v2.0/tokens/${target}`, { token: admin, bindings: jwtSettings(set) });
+    expect(refused.status).toBe(403);
+    const passthrough = jwtSettings(set, { JWT_ROLE_PASSTHROUGH: "true" });
+    expect((await call(`/v2.0/tokens/${target}`, { token: admin, bindings: passthrough })).status).toBe(204);
+  });
+});
+
+describe("JWT_TYP: access tokens only", () => {
+  it("accepts the configured typ in any case, with or without application/, and refuses any other or none", async () => {
+    const key = await signingKey("RS256");
+    const set = await jwksSet([key]);
+    const settings = jwtSettings(set, { JWT_TYP: "at+jwt" });
+    for (const typ of ["at+jwt", "AT+JWT", "application/at+jwt", "Application/AT+JWT"]) {
+      expect(await inspect(await mint(key, { header: { typ } }), settings), typ).not.toBeNull();
+    }
+    for (const typ of ["JWT", "id_token+jwt", "application/jwt", "at+jwt2"]) {
+      expect(await inspect(await mint(key, { header: { typ } }), settings), typ).toBeNull();
+    }
+    expect(await inspect(await mint(key), settings)).toBeNull();
+    // Unset, the header's typ is not looked at.
+    expect(await inspect(await mint(key, { header: { typ: "JWT" } }), jwtSettings(set))).not.toBeNull();
+  });
+
+  it("an OIDC ID token with the right issuer and audience is refused: 401 as caller, 404 as tokenId", async () => {
+    const key = await signingKey("ES256");
+    const set = await jwksSet([key]);
+    const settings = jwtSettings(set, { JWT_TYP: "at+jwt", JWT_ROLE_PASSTHROUGH: "true" });
+    const idToken = await mint(key, { header: { typ: "JWT" } });
+    expect((await call("/v2.0/tokens", { token: idToken, bindings: settings })).status).toBe(401);
+    const admin = await mint(key, { header: { typ: "at+jwt" }, claims: { roles: ["identity:admin"] } });
+    expect((await call(`/v2.0/tokens/${idToken}`, { token: admin, bindings: settings })).status).toBe(404);
+    expect((await call("/v2.0/tokens", { token: admin, bindings: settings })).status).toBe(204);
   });
 });
 
@@ -264,6 +301,7 @@ describe("configuration", () => {
     ["HS256 with a JWKS", { JWT_ALGORITHMS: "RS256,HS256" }],
     ["alg none", { JWT_ALGORITHMS: "none" }],
     ["a role map that is not JSON", { JWT_ROLE_MAP: "{admin: x}" }],
+    ["a pass-through setting that is not true or false", { JWT_ROLE_PASSTHROUGH: "on" }],
   ])("answers 500 identityFault, without details, for %s", async (_name, broken) => {
     const key = await signingKey("RS256");
     const set = await jwksSet([key]);

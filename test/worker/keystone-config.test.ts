@@ -2,12 +2,15 @@
  * The `keystone` authority's settings: URL forms, credentials, the role map, and instants.
  * @module
  */
+
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { keystoneAuthority } from "../../src/authority/keystone";
 import { KeystoneConfigError, keystoneConfig } from "../../src/authority/keystone-config";
-import { DEFAULT_KEYSTONE_ROLE_MAP, mapRoles, parseRoleMap } from "../../src/authority/keystone-roles";
+import { DEFAULT_KEYSTONE_ROLE_MAP, parseRoleMap } from "../../src/authority/keystone-roles";
 import { isoInstant, positiveInt } from "../../src/authority/upstream-fetch";
 import { validationCacheTtl } from "../../src/authority/validation-cache";
-import { levelOf } from "../../src/policy/roles";
+import { capturedLogs } from "../support/capture-console";
 
 const base = {
   KEYSTONE_URL: "http://127.0.0.1:5000",
@@ -73,26 +76,38 @@ describe("keystoneConfig", () => {
   });
 });
 
-describe("the Keystone role map", () => {
-  it("by default: admin is identity:admin, member and reader identity:default, others nothing", () => {
-    const map = parseRoleMap();
-    expect(mapRoles(["admin"], map)).toEqual(["identity:admin"]);
-    expect(mapRoles(["member", "reader"], map)).toEqual(["identity:default"]);
-    expect(mapRoles(["load-balancer_member", "service"], map)).toEqual([]);
-    expect(parseRoleMap("")).toEqual(parseRoleMap(DEFAULT_KEYSTONE_ROLE_MAP));
+describe("the Keystone role map setting", () => {
+  it("is read by scope, with the default when unset", () => {
+    expect(keystoneConfig(base).roleMap).toEqual(parseRoleMap(DEFAULT_KEYSTONE_ROLE_MAP));
+    const custom = keystoneConfig({ ...base, KEYSTONE_ROLE_MAP: "system:admin=identity:service-admin" }).roleMap;
+    expect([...custom]).toEqual([["system:admin", "identity:service-admin"]]);
   });
 
-  it("is configurable, compares Keystone names without case, and ignores malformed pairs", () => {
-    const map = parseRoleMap(" Domain-Manager = identity:user-admin , broken, a=b=c, member=identity:default ");
-    expect(mapRoles(["domain-manager"], map)).toEqual(["identity:user-admin"]);
-    expect(mapRoles(["MEMBER"], map)).toEqual(["identity:default"]);
-    expect(mapRoles(["admin"], map)).toEqual([]);
-    expect(map.size).toBe(2);
+  it("granting a project-scoped role more than identity:default is allowed, with one warning per isolate", () => {
+    const risky = {
+      ...env,
+      ...base,
+      TOKEN_AUTHORITY: "keystone",
+      KEYSTONE_ROLE_MAP: "system:admin=identity:admin,project:admin=identity:user-admin",
+    } as Env;
+    const from = capturedLogs.length;
+    keystoneAuthority(risky);
+    keystoneAuthority({ ...risky });
+    const warnings = capturedLogs.slice(from).filter((line) => line.includes("grants project-scoped roles"));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0] as string)).toMatchObject({
+      level: "warn",
+      grants: ["project:admin=identity:user-admin"],
+    });
+    // The default map grants no project role more than identity:default: no warning.
+    keystoneAuthority({ ...env, ...base, TOKEN_AUTHORITY: "keystone" } as Env);
+    expect(capturedLogs.slice(from).filter((line) => line.includes("grants project-scoped roles"))).toHaveLength(1);
   });
 
-  it("gives the policy the level of the strongest mapped role", () => {
-    const roles = mapRoles(["reader", "admin"], parseRoleMap());
-    expect(levelOf(roles)).toBe(100);
+  it("in the old form without scopes is a KeystoneConfigError naming the new form", () => {
+    const attempt = () => keystoneConfig({ ...base, KEYSTONE_ROLE_MAP: "admin=identity:admin" });
+    expect(attempt).toThrow(KeystoneConfigError);
+    expect(attempt).toThrow(/system:admin=identity:admin/);
   });
 });
 

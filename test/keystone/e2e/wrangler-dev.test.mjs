@@ -5,12 +5,13 @@
  */
 // JavaScript, not TypeScript: this file runs in Node, and the project type-checks for workerd only.
 import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, keystoneFromProcessEnv, keystoneStatus, login } from "../keystone-api.ts";
+import { eventually, keystoneFromProcessEnv, keystoneStatus, login, SYSTEM } from "../keystone-api.ts";
 
 const run = promisify(execFile);
 const ks = keystoneFromProcessEnv(process.env);
@@ -50,6 +51,8 @@ beforeAll(async () => {
       `KEYSTONE_SERVICE_PASSWORD=${ks.servicePassword}`,
       `KEYSTONE_SERVICE_PROJECT=${ks.serviceProject}`,
       `KEYSTONE_SERVICE_DOMAIN=${ks.serviceDomain}`,
+      // The queue's encryption key, as `head -c 32 /dev/urandom | base64` makes one.
+      `PROPAGATION_KEY=${randomBytes(32).toString("base64")}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
@@ -98,7 +101,8 @@ beforeAll(async () => {
     },
     { timeoutMs: 100_000, everyMs: 500 },
   );
-  admin = await login(ks, "admin");
+  // System-scoped: only the admin of the whole cloud is identity:admin at the edge.
+  admin = await login(ks, "admin", SYSTEM);
 });
 
 afterAll(async () => {
