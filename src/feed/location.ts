@@ -20,9 +20,19 @@ const PRUNE_INTERVAL_MS = 10_000;
 
 export type FeedNamespace = DurableObjectNamespace<RevocationFeed>;
 
+/**
+ * An isolate refreshes at its own moment in each interval, a random fraction of the interval below
+ * this after its start: isolates of one location then come one after another, and only the first
+ * of each interval misses the location's cache, instead of all of them at the interval's start.
+ * It adds at most this fraction of an interval to the time a revocation takes to be refused.
+ */
+export const MAX_REFRESH_PHASE = 0.5;
+
 export interface FeedLocationOptions {
   /** The location's cache: `caches.default` in production, a named cache per simulated location in tests. */
   cache?: () => Cache | Promise<Cache>;
+  /** This isolate's refresh moment, as a fraction of the interval in [0, {@link MAX_REFRESH_PHASE}); random by default. */
+  phase?: number;
   deadlineMs?: number;
   /** Where the "feed unavailable" line goes. */
   write?: (line: string) => void;
@@ -45,6 +55,7 @@ export class FeedLocation {
   readonly #deadlineMs: number;
   readonly #write: (line: string) => void;
   readonly #now: () => number;
+  readonly #phase: number;
   /** The interval the copies are fresh for (`-1`: never refreshed). */
   #freshFor = -1;
   /** The interval of the last refresh started: one attempt per interval. */
@@ -60,7 +71,9 @@ export class FeedLocation {
     deadlineMs = DEFAULT_FEED_DEADLINE_MS,
     write = (line) => console.warn(line),
     now = Date.now,
+    phase = Math.random() * MAX_REFRESH_PHASE,
   }: FeedLocationOptions = {}) {
+    this.#phase = phase;
     this.#cache = cache;
     this.#deadlineMs = deadlineMs;
     this.#write = write;
@@ -72,11 +85,14 @@ export class FeedLocation {
    * `false` when the feed could not be read, and then only KV may answer (DESIGN section 8).
    */
   async fresh(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): Promise<boolean> {
-    const interval = Math.floor(this.#now() / (settings.freshnessSeconds * 1000));
+    const intervalMs = settings.freshnessSeconds * 1000;
+    const now = this.#now();
+    // This isolate's intervals start at its own phase; the cache keys follow the shared clock.
+    const interval = Math.floor((now - this.#phase * intervalMs) / intervalMs);
     if (this.#freshFor === interval) return true;
     if (this.#attempted !== interval && !this.#inFlight) {
       this.#attempted = interval;
-      this.#inFlight = this.#refresh(feed, settings, interval).finally(() => {
+      this.#inFlight = this.#refresh(feed, settings, interval, Math.floor(now / intervalMs)).finally(() => {
         this.#inFlight = undefined;
       });
     }
@@ -109,7 +125,7 @@ export class FeedLocation {
     return size;
   }
 
-  async #refresh(feed: FeedNamespace, settings: FeedSettings, interval: number): Promise<boolean> {
+  async #refresh(feed: FeedNamespace, settings: FeedSettings, interval: number, bucket: number): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -122,7 +138,7 @@ export class FeedLocation {
         .then(this.#cache)
         .catch(() => undefined);
       await Promise.race([
-        Promise.all(FEED_SHARDS.map((shard) => this.#refreshShard(feed, cache, settings, interval, shard))),
+        Promise.all(FEED_SHARDS.map((shard) => this.#refreshShard(feed, cache, settings, bucket, shard))),
         deadline,
       ]);
       this.#freshFor = interval;
@@ -146,15 +162,18 @@ export class FeedLocation {
     feed: FeedNamespace,
     cache: Cache | undefined,
     settings: FeedSettings,
-    interval: number,
+    bucket: number,
     shard: string,
   ): Promise<void> {
     const stub = feed.getByName(shard);
+    // The object's own id in every key: two deployments (or two feeds) sharing a location's cache
+    // and origin never read each other's answers.
+    const feedId = feed.idFromName(shard).toString();
     const origin = settings.cacheOrigin;
     const freshnessMs = Math.round(settings.freshnessSeconds * 1000);
     const head = await throughCache(
       cache,
-      headKey(origin, shard, freshnessMs, interval),
+      headKey(origin, feedId, freshnessMs, bucket),
       Math.max(1, Math.ceil(settings.freshnessSeconds * 2)),
       () => stub.head(),
       isHead,
@@ -164,7 +183,7 @@ export class FeedLocation {
       copy.missingSegments(head).map((index) =>
         throughCache(
           cache,
-          segmentKey(origin, shard, head.epoch, head.segmentSize, index),
+          segmentKey(origin, feedId, head.epoch, head.segmentSize, index),
           settings.windowSeconds,
           () => stub.segment(index),
           (value): value is FeedSegment => isSegment(value) && value.index === index,

@@ -31,11 +31,13 @@ export interface Verdict {
   /** The KV record, when KV answered. */
   readonly record: RevocationRecord | null;
   /**
-   * `false` when KV holds a record younger than the window that the fresh feed lacks: either another
-   * isolate's append not yet refreshed here, or a revocation whose feed append failed (half-finished).
-   * `RevocationWriter.complete` tells the two apart.
+   * `false` when KV holds a record younger than the window that this isolate's copy of the feed
+   * lacks: another isolate's append not yet refreshed here, or a revocation whose feed append failed
+   * (half-finished). An idempotent `FeedWriter.append` tells the two apart, and completes the latter.
    */
   readonly confirmed: boolean;
+  /** Whether the copy of the feed was fresh for this answer. */
+  readonly fresh: boolean;
 }
 
 export interface RevocationReader {
@@ -56,7 +58,7 @@ export interface RevocationReaderOptions extends FreshOptions {
   now?: () => number;
 }
 
-const NOT_REVOKED: Verdict = { revoked: false, record: null, confirmed: true };
+const notRevoked = (fresh: boolean): Verdict => ({ revoked: false, record: null, confirmed: true, fresh });
 
 /**
  * @example
@@ -93,11 +95,12 @@ export function revocationReader({
   return {
     async verdict(digest) {
       const isFresh = await fresh();
-      if (location.revoked(digest)) return { revoked: true, record: null, confirmed: true };
+      if (location.revoked(digest)) return { revoked: true, record: null, confirmed: true, fresh: isFresh };
       const record = await read(digest, isFresh);
-      if (!record) return NOT_REVOKED;
+      if (!record) return notRevoked(isFresh);
+      // Older than the window, a whole revocation would have left the feed anyway.
       const young = Date.parse(record.revokedAt) > now() - windowMs;
-      return { revoked: true, record, confirmed: !(isFresh && young) };
+      return { revoked: true, record, confirmed: !young, fresh: isFresh };
     },
 
     async revokedMany(digests) {

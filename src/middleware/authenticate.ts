@@ -28,9 +28,11 @@ export function authenticate({ header = "X-Auth-Token" }: AuthenticateOptions = 
       c.var.authority.inspect(token),
       c.var.revocations.verdict(token.hash),
     ]);
-    // KV holds a recent revocation the feed lacks: make sure the feed has it (its append may have
-    // failed). Best effort: the answer is 401 either way.
-    if (verdict.record && !verdict.confirmed) await c.var.feed.append(token.hash, verdict.record).catch(() => false);
+    // KV holds a recent revocation the feed copy lacks: make sure the feed has it (its append may
+    // have failed). Best effort, and only while the feed answers: the answer is 401 either way.
+    if (verdict.record && !verdict.confirmed && verdict.fresh) {
+      await c.var.feed.append(token.hash, verdict.record).catch(() => false);
+    }
     // Unknown, expired and revoked read alike, so a stolen token's holder learns nothing.
     if (!identity || verdict.revoked) throw fault(401, `The ${header} token is not valid`);
 

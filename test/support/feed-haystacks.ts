@@ -34,12 +34,13 @@ export async function feedHaystacks(since: number): Promise<[string, string][]> 
   ];
   const keys: string[] = [];
   for (const shard of FEED_SHARDS) {
+    const feedId = env.REVOCATION_FEED.idFromName(shard).toString();
     for (let interval = Math.floor(since / freshnessMs); interval <= Math.floor(Date.now() / freshnessMs); interval++) {
-      keys.push(headKey(cacheOrigin, shard, freshnessMs, interval));
+      keys.push(headKey(cacheOrigin, feedId, freshnessMs, interval));
     }
     const head = await env.REVOCATION_FEED.getByName(shard).head();
     for (let index = 0; index < Math.floor(head.last / head.segmentSize); index++) {
-      keys.push(segmentKey(cacheOrigin, shard, head.epoch, head.segmentSize, index));
+      keys.push(segmentKey(cacheOrigin, feedId, head.epoch, head.segmentSize, index));
     }
   }
   for (const [i, cache] of caches_.entries()) {

@@ -4,7 +4,7 @@
  * @module
  */
 import { env } from "cloudflare:workers";
-import { FeedLocation, type FeedLocationOptions } from "../../src/feed/location";
+import { FeedLocation, type FeedLocationOptions, MAX_REFRESH_PHASE } from "../../src/feed/location";
 import { type ReaderState, type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
@@ -17,13 +17,15 @@ const cacheNames: string[] = [];
 export const locationCacheNames = (): readonly string[] => cacheNames;
 
 /**
- * A new simulated location: its own feed copy and reusable answers, and its own named cache, as
- * a Cloudflare location has its own Cache API contents.
+ * A new simulated isolate: its own feed copy and reusable answers, and its own named cache, as a
+ * Cloudflare location has its own Cache API contents; or `cacheName`'s, for isolates of one location.
  * @example const state = newLocation(); createApp({ state })
  */
-export function newLocation(options: FeedLocationOptions = {}): ReaderState & { cacheName: string } {
-  const cacheName = `location-${++locations}-${crypto.randomUUID()}`;
-  cacheNames.push(cacheName);
+export function newLocation({
+  cacheName = `location-${++locations}-${crypto.randomUUID()}`,
+  ...options
+}: FeedLocationOptions & { cacheName?: string } = {}): ReaderState & { cacheName: string } {
+  if (!cacheNames.includes(cacheName)) cacheNames.push(cacheName);
   return { ...readerState(new FeedLocation({ cache: () => caches.open(cacheName), ...options })), cacheName };
 }
 
@@ -54,11 +56,12 @@ export function lookupOver(kv: KVNamespace, options: ReaderOptions = {}): Revoca
 }
 
 /**
- * Waits until the next `FEED_FRESHNESS` interval has begun: one refresh later, every location's
- * copy holds what the feed held when the wait began. A wait, not a timed assertion.
+ * Waits until every location has begun a new `FEED_FRESHNESS` interval of its own since the call:
+ * the next interval of the clock, plus the latest refresh phase an isolate may have. One refresh
+ * later, every copy holds what the feed held when the wait began. A wait, not a timed assertion.
  * @example await nextInterval(); expect(await aux.LAGGING_LOOKUP.isRevoked(token)).toBe(true);
  */
 export async function nextInterval(seconds = Number(env.FEED_FRESHNESS)): Promise<void> {
   const ms = seconds * 1000;
-  await new Promise((resolve) => setTimeout(resolve, ms - (Date.now() % ms) + 20));
+  await new Promise((resolve) => setTimeout(resolve, ms - (Date.now() % ms) + MAX_REFRESH_PHASE * ms + 20));
 }

@@ -5,14 +5,16 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
+import type { FeedNamespace } from "../../src/feed/location";
 import { revocationKey } from "../../src/store/revocations";
 import { aux } from "../aux/bindings";
 import { feedHaystacks } from "../support/feed-haystacks";
 import { laggingKv } from "../support/lagging-kv";
 import { recordResponse } from "../support/leak-watch";
 import { checkContract } from "../support/openapi-contract";
-import { nextInterval } from "../support/reader";
+import { lookupOver, newLocation, nextInterval } from "../support/reader";
 import { issueToken, send } from "../support/watched-call";
+import { watchFeed } from "../support/watched-feed";
 import { env, faultOf, type Issued, someAddress } from "./helpers";
 
 /** A request to the lagging location's HTTP API, checked against the API description and recorded for the leak scan. */
@@ -103,3 +105,54 @@ describe("a location whose KV lags by 90 s", () => {
     expect(await aux.LAGGING_LOOKUP.isRevoked(user.token)).toBe(true);
   });
 });
+
+describe("the isolates of one location, sharing its cache", () => {
+  it("reach the object about once per interval together, each refreshing at its own moment", async () => {
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const cacheName = `shared-${crypto.randomUUID()}`;
+    const user = await issueToken();
+    // Four isolates of one location, at four refresh moments, each asked every 10 ms.
+    const lookups = [0, 0.1, 0.2, 0.3].map((phase) =>
+      lookupOver(env.REVOCATIONS, { feed: feed.feed, state: newLocation({ phase, cacheName }) }),
+    );
+    // A new isolate refreshes at once, whatever its moment: the first round is the cold start.
+    await Promise.all(lookups.map((lookup) => lookup.isRevoked(user.token)));
+    feed.calls.head = 0;
+    const buckets = new Set<number>();
+    const until = Date.now() + 3000;
+    while (Date.now() < until) {
+      buckets.add(Math.floor(Date.now() / 1000));
+      await Promise.all(lookups.map((lookup) => lookup.isRevoked(user.token)));
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // One head per interval of the clock (the first isolate to miss), not one per isolate.
+    expect(feed.calls.head).toBeGreaterThanOrEqual(buckets.size - 1);
+    expect(feed.calls.head).toBeLessThanOrEqual(buckets.size + 1);
+  });
+
+  it("never take another deployment's feed from a cache they share", async () => {
+    const cacheName = `shared-${crypto.randomUUID()}`;
+    // Another deployment: the same shard names, its own objects (another namespace, as in production).
+    const other = renamedFeed(env.REVOCATION_FEED, "other-deployment-");
+    const theirs = lookupOver(laggingKv(env.REVOCATIONS), { feed: other, state: newLocation({ phase: 0, cacheName }) });
+    const ours = lookupOver(laggingKv(env.REVOCATIONS), { state: newLocation({ phase: 0.3, cacheName }) });
+    const user = await issueToken();
+    await revokeHere(user);
+    await nextInterval();
+    // Theirs fills the shared cache first in this interval; ours still reads its own feed.
+    expect(await theirs.isRevoked(user.token)).toBe(false);
+    expect(await ours.isRevoked(user.token)).toBe(true);
+  });
+});
+
+/** The namespace as another deployment would see its own: every object name prefixed. */
+function renamedFeed(real: FeedNamespace, prefix: string): FeedNamespace {
+  return new Proxy(real, {
+    get(target, property) {
+      if (property === "getByName") return (name: string) => target.getByName(`${prefix}${name}`);
+      if (property === "idFromName") return (name: string) => target.idFromName(`${prefix}${name}`);
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
