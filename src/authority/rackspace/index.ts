@@ -3,8 +3,8 @@
  * `GET /v2.0/tokens/{tokenId}` and the service's admin `X-Auth-Token`.
  * @module
  */
-import type { PresentedToken } from "../token";
-import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
+import type { PresentedToken } from "../../token";
+import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "../types";
 import {
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   isoInstant,
@@ -13,8 +13,8 @@ import {
   upstreamBaseUrl,
   upstreamFetch,
   upstreamJson,
-} from "./upstream-fetch";
-import { cachedAuthority, validationCacheTtl } from "./validation-cache";
+} from "../upstream-fetch";
+import { cachedAuthority, validationCacheTtl } from "../validation-cache";
 
 export interface RackspaceConfig {
   /** Base URL without a trailing slash or `/v2.0`. */
