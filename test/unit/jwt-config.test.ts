@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ConfigurationError } from "../../src/authority";
-import { type JwtSettings, jwtConfig } from "../../src/authority/jwt-config";
+import { type JwtSettings, jwtConfig } from "../../src/authority/jwt/config";
 
 const base: JwtSettings = {
   JWT_ISSUER: "https://id.example",
