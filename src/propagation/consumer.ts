@@ -5,8 +5,7 @@
  * goes to the dead-letter queue.
  * @module
  */
-import { type KeystoneClient, keystoneClient } from "../authority/keystone";
-import { keystoneConfig } from "../authority/keystone-config";
+import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ConfigurationError } from "../authority/types";
 import { positiveInt } from "../authority/upstream-fetch";
 import { ServiceUnavailable } from "../faults";

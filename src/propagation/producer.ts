@@ -4,8 +4,7 @@
  * @module
  */
 import { isCurrent, type TokenIdentity } from "../authority";
-import { keystoneClient } from "../authority/keystone";
-import { keystoneConfig } from "../authority/keystone-config";
+import { keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../faults";
 import type { RevocationRecord } from "../store/revocations";
 import type { PresentedToken } from "../token";

@@ -10,7 +10,7 @@ import {
   mapRoles,
   parseRoleMap,
   riskyProjectGrants,
-} from "../../src/authority/keystone-roles";
+} from "../../src/authority/keystone/roles";
 import { ConfigurationError } from "../../src/authority/types";
 import { mayRevokeOthers, mayRevokeTokenOf } from "../../src/policy/revoke-policy";
 import { levelOf } from "../../src/policy/roles";

@@ -6,8 +6,8 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keystoneAuthority } from "../../src/authority/keystone";
-import { KeystoneConfigError, keystoneConfig } from "../../src/authority/keystone-config";
-import { DEFAULT_KEYSTONE_ROLE_MAP, parseRoleMap } from "../../src/authority/keystone-roles";
+import { KeystoneConfigError, keystoneConfig } from "../../src/authority/keystone/config";
+import { DEFAULT_KEYSTONE_ROLE_MAP, parseRoleMap } from "../../src/authority/keystone/roles";
 import { isoInstant, positiveInt } from "../../src/authority/upstream-fetch";
 import { validationCacheTtl } from "../../src/authority/validation-cache";
 import { capturedLogs } from "../support/capture-console";

@@ -8,7 +8,7 @@ import "../support/capture-console";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { keystoneCacheScope } from "../../src/authority/keystone";
-import { keystoneConfig } from "../../src/authority/keystone-config";
+import { keystoneConfig } from "../../src/authority/keystone/config";
 import { validationCache } from "../../src/authority/validation-cache";
 import { shardFor } from "../../src/feed/shards";
 import worker from "../../src/index";

@@ -6,8 +6,8 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { keystoneClient } from "../../../src/authority/keystone";
-import { keystoneConfig } from "../../../src/authority/keystone-config";
-import { forgetServiceTokens } from "../../../src/authority/keystone-session";
+import { keystoneConfig } from "../../../src/authority/keystone/config";
+import { forgetServiceTokens } from "../../../src/authority/keystone/session";
 import worker from "../../../src/index";
 import { isSealed, propagationKeyring, sealPropagation } from "../../../src/propagation/encryption";
 import { hashToken, presentToken } from "../../../src/token";

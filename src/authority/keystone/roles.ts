@@ -3,9 +3,9 @@
  * understands. Pure: no I/O, so every rule is tested in plain Node (test/unit/keystone-roles.test.ts).
  * @module
  */
-import { ROLE_LEVELS } from "../policy/roles";
-import { ConfigurationError, type TokenIdentity } from "./types";
-import { isoInstant } from "./upstream-fetch";
+import { ROLE_LEVELS } from "../../policy/roles";
+import { ConfigurationError, type TokenIdentity } from "../types";
+import { isoInstant } from "../upstream-fetch";
 
 /** What a Keystone token is scoped to. Roles count only in the scope they were granted in. */
 export type KeystoneScope = "system" | "domain" | "project";

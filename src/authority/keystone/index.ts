@@ -3,14 +3,16 @@
  * and is told of revocations (`DELETE /v3/auth/tokens`), both with the worker's service token.
  * @module
  */
-import { checkPropagationKeys } from "../propagation/encryption";
-import type { PresentedToken } from "../token";
-import { type KeystoneConfig, keystoneConfig } from "./keystone-config";
-import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./keystone-roles";
-import { type KeystoneSession, keystoneSession } from "./keystone-session";
-import type { TokenAuthority } from "./types";
-import { unexpectedStatus, upstreamFetch, upstreamJson } from "./upstream-fetch";
-import { cachedAuthority, validationCacheTtl } from "./validation-cache";
+import { checkPropagationKeys } from "../../propagation/encryption";
+import type { PresentedToken } from "../../token";
+import type { TokenAuthority } from "../types";
+import { unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
+import { cachedAuthority, validationCacheTtl } from "../validation-cache";
+import { type KeystoneConfig, keystoneConfig } from "./config";
+import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./roles";
+import { type KeystoneSession, keystoneSession } from "./session";
+
+export { type KeystoneConfig, KeystoneConfigError, keystoneConfig } from "./config";
 
 /** What Keystone did with a `DELETE`: both settle a propagation. */
 export type KeystoneRevokeOutcome = "revoked" | "already gone";

@@ -2,9 +2,10 @@
  * Reads and checks the `keystone` authority's settings from the Worker's environment.
  * @module
  */
-import { type KeystoneRoleMap, parseRoleMap } from "./keystone-roles";
-import { ConfigurationError } from "./types";
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt, upstreamBaseUrl } from "./upstream-fetch";
+
+import { ConfigurationError } from "../types";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt, upstreamBaseUrl } from "../upstream-fetch";
+import { type KeystoneRoleMap, parseRoleMap } from "./roles";
 
 /** How the worker proves itself to Keystone. */
 export type KeystoneCredentials =
