@@ -2,13 +2,15 @@
  * Chooses the token authority named by `TOKEN_AUTHORITY` and enforces expiry for all of them.
  * @module
  */
+
+import { ConfigurationError } from "../settings";
 import { jwtAuthority } from "./jwt";
 import { keystoneAuthority } from "./keystone";
 import { rackspaceAuthority } from "./rackspace";
 import { registryAuthority } from "./registry";
-import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
+import type { TokenAuthority, TokenIdentity } from "./types";
 
-export { AuthorityUnavailable, ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
+export { AuthorityUnavailable, type TokenAuthority, type TokenIdentity } from "./types";
 
 // An isolate's environment does not change between requests, so its settings (URLs, role maps,
 // key sets) are read once per environment object rather than on every request.

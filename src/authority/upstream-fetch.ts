@@ -3,7 +3,8 @@
  * answer" to {@link AuthorityUnavailable}. Shared by the Keystone and Rackspace authorities.
  * @module
  */
-import { AuthorityUnavailable, ConfigurationError } from "./types";
+import { ConfigurationError } from "../settings";
+import { AuthorityUnavailable } from "./types";
 
 export interface UpstreamFetchOptions {
   /** Milliseconds to wait for the response headers before giving up. */

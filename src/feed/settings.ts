@@ -2,8 +2,9 @@
  * The feed's settings, `FEED_WINDOW` and `FEED_FRESHNESS`, read and checked once per environment.
  * @module
  */
-import { ConfigurationError } from "../authority/types";
+
 import { lookupCacheTtl } from "../lookup/cache-ttl";
+import { ConfigurationError } from "../settings";
 
 /** KV makes a write visible everywhere within this many seconds (Cloudflare's documented bound). */
 export const KV_PROPAGATION_SECONDS = 60;

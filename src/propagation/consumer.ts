@@ -6,10 +6,10 @@
  * @module
  */
 import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
-import { ConfigurationError } from "../authority/types";
 import { positiveInt } from "../authority/upstream-fetch";
 import { ServiceUnavailable } from "../faults";
 import { feedWriter } from "../feed/writer";
+import { ConfigurationError } from "../settings";
 import { revocationStore } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { isSealed, openPropagation, propagationKeyring } from "./encryption";

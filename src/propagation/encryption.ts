@@ -3,15 +3,10 @@
  * so that the queue and its dead-letter queue hold ciphertext only. Format in `docs/storage.md`.
  * @module
  */
-import { ConfigurationError } from "../authority/types";
+import { PropagationKeyError } from "../settings";
 
 /** The version of the sealed format; part of the associated data, so a message of another cannot open. */
 export const SEALED_VERSION = 2;
-
-/** The key setting is missing or malformed: the deployment must be fixed, so this is a 500. */
-export class PropagationKeyError extends ConfigurationError {
-  override name = "PropagationKeyError";
-}
 
 /**
  * What travels on the queue. Everything but `ct` is in clear and secret-free: the format version,

@@ -6,10 +6,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { keystoneAuthority } from "../../src/authority/keystone";
-import { KeystoneConfigError, keystoneConfig } from "../../src/authority/keystone/config";
+import { keystoneConfig } from "../../src/authority/keystone/config";
 import { DEFAULT_KEYSTONE_ROLE_MAP, parseRoleMap } from "../../src/authority/keystone/roles";
 import { isoInstant, positiveInt } from "../../src/authority/upstream-fetch";
 import { validationCacheTtl } from "../../src/authority/validation-cache";
+import { KeystoneConfigError } from "../../src/settings";
 import { capturedLogs } from "../support/capture-console";
 
 const base = {

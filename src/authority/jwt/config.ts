@@ -4,7 +4,7 @@
  * @module
  */
 import type { JSONWebKeySet } from "jose";
-import { ConfigurationError } from "../types";
+import { ConfigurationError } from "../../settings";
 
 /** Where the verification keys come from. */
 export type JwtKeySource =

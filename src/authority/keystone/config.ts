@@ -3,7 +3,7 @@
  * @module
  */
 
-import { ConfigurationError } from "../types";
+import { KeystoneConfigError } from "../../settings";
 import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt, upstreamBaseUrl } from "../upstream-fetch";
 import { type KeystoneRoleMap, parseRoleMap } from "./roles";
 
@@ -25,11 +25,6 @@ export interface KeystoneConfig {
   /** `scope:role` -> v2.0 role, from `KEYSTONE_ROLE_MAP`. */
   readonly roleMap: KeystoneRoleMap;
   readonly timeoutMs: number;
-}
-
-/** A Keystone setting is missing or malformed: the deployment must be fixed, so this is a 500. */
-export class KeystoneConfigError extends ConfigurationError {
-  override name = "KeystoneConfigError";
 }
 
 /**

@@ -12,7 +12,7 @@ import { type KeystoneConfig, keystoneConfig } from "./config";
 import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./roles";
 import { type KeystoneSession, keystoneSession } from "./session";
 
-export { type KeystoneConfig, KeystoneConfigError, keystoneConfig } from "./config";
+export { type KeystoneConfig, keystoneConfig } from "./config";
 
 /** What Keystone did with a `DELETE`: both settle a propagation. */
 export type KeystoneRevokeOutcome = "revoked" | "already gone";

@@ -4,7 +4,8 @@
  * @module
  */
 import { ROLE_LEVELS } from "../../policy/roles";
-import { ConfigurationError, type TokenIdentity } from "../types";
+import { ConfigurationError } from "../../settings";
+import type { TokenIdentity } from "../types";
 import { isoInstant } from "../upstream-fetch";
 
 /** What a Keystone token is scoped to. Roles count only in the scope they were granted in. */

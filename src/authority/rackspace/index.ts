@@ -3,8 +3,10 @@
  * `GET /v2.0/tokens/{tokenId}` and the service's admin `X-Auth-Token`.
  * @module
  */
+
+import { RackspaceConfigError } from "../../settings";
 import type { PresentedToken } from "../../token";
-import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "../types";
+import type { TokenAuthority, TokenIdentity } from "../types";
 import {
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   isoInstant,
@@ -21,11 +23,6 @@ export interface RackspaceConfig {
   readonly url: string;
   readonly adminToken: string;
   readonly timeoutMs: number;
-}
-
-/** A Rackspace setting is missing or malformed: a deployment error, hence a 500. */
-export class RackspaceConfigError extends ConfigurationError {
-  override name = "RackspaceConfigError";
 }
 
 /**
