@@ -3,7 +3,7 @@
  * answer" to {@link AuthorityUnavailable}. Shared by the Keystone and Rackspace authorities.
  * @module
  */
-import { ConfigurationError } from "../settings";
+import { ConfigurationError, DEFAULT_UPSTREAM_TIMEOUT_MS } from "../settings";
 import { AuthorityUnavailable } from "./types";
 
 export interface UpstreamFetchOptions {
@@ -17,9 +17,6 @@ export interface UpstreamFetchOptions {
   /** The `fetch` to use; a service binding's `fetch` in tests and in multi-worker deployments. */
   fetcher?: typeof fetch;
 }
-
-/** Default deadline for an upstream call. */
-export const DEFAULT_UPSTREAM_TIMEOUT_MS = 3000;
 
 /**
  * Fetches with a deadline. A connection error is tried once more; a second one, or a timeout,

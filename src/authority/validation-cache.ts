@@ -3,11 +3,10 @@
  * said about a token, kept in this isolate's memory for a few seconds, keyed by the token's digest.
  * @module
  */
+import { DEFAULT_VALIDATION_CACHE_TTL } from "../settings";
 import { revocationSubject } from "../token";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
-/** Default seconds an upstream answer may be reused. */
-export const DEFAULT_VALIDATION_CACHE_TTL = 30;
 /** Entries kept per isolate; the oldest go first. Bounds memory whatever the traffic. */
 export const DEFAULT_VALIDATION_CACHE_SIZE = 5000;
 

@@ -3,8 +3,8 @@
  * @module
  */
 
-import { KeystoneConfigError } from "../../settings";
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt, upstreamBaseUrl } from "../upstream-fetch";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, KeystoneConfigError } from "../../settings";
+import { positiveInt, upstreamBaseUrl } from "../upstream-fetch";
 import { type KeystoneRoleMap, parseRoleMap } from "./roles";
 
 /** How the worker proves itself to Keystone. */

@@ -4,11 +4,10 @@
  * @module
  */
 
-import { RackspaceConfigError } from "../../settings";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, RackspaceConfigError } from "../../settings";
 import type { PresentedToken } from "../../token";
 import type { TokenAuthority, TokenIdentity } from "../types";
 import {
-  DEFAULT_UPSTREAM_TIMEOUT_MS,
   isoInstant,
   positiveInt,
   unexpectedStatus,

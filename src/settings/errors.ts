@@ -1,5 +1,5 @@
 /**
- * The worker's settings: the one error family that a setting the worker cannot work with raises.
+ * The one error family of the settings: a setting the worker cannot work with, named with its rule.
  * @module
  */
 
@@ -27,3 +27,15 @@ export class PropagationKeyError extends ConfigurationError {
 }
 
 export type ConfigurationErrorClass = new (message: string) => ConfigurationError;
+
+/**
+ * The error for a setting that is set but unusable: its name and its rule, never its value.
+ * @example throw invalidSetting("JWT_ROLE_MAP", "a JSON object of strings")
+ */
+export function invalidSetting(
+  name: string,
+  describes: string,
+  Invalid: ConfigurationErrorClass = ConfigurationError,
+): ConfigurationError {
+  return new Invalid(`${name} must be ${describes}`);
+}
