@@ -4,7 +4,6 @@
  * @module
  */
 
-import { lookupCacheTtl } from "../lookup/cache-ttl";
 import { ConfigurationError, type SettingsSource, setting } from "../settings";
 
 /** KV makes a write visible everywhere within this many seconds (Cloudflare's documented bound). */
@@ -40,7 +39,7 @@ export function feedSettings(
 ): FeedSettings {
   const known = read.get(env);
   if (known) return known;
-  const largestCacheTtl = Math.max(lookupCacheTtl(env.LOOKUP_CACHE_TTL), KV_DEFAULT_CACHE_TTL);
+  const largestCacheTtl = Math.max(setting(env, "LOOKUP_CACHE_TTL"), KV_DEFAULT_CACHE_TTL);
   const windowSeconds = setting(env, "FEED_WINDOW");
   const least = KV_PROPAGATION_SECONDS + largestCacheTtl + WINDOW_MARGIN_SECONDS;
   // These two messages quote the value as read: a number that passed the grammar, never raw text.
