@@ -132,14 +132,3 @@ export function cachedAuthority(
     },
   };
 }
-
-/**
- * Reads `VALIDATION_CACHE_TTL` (seconds; `0` disables; default 30).
- * @example validationCacheTtl(env) // 30
- */
-export function validationCacheTtl(env: { VALIDATION_CACHE_TTL?: string }): number {
-  const raw = env.VALIDATION_CACHE_TTL;
-  if (raw === undefined || raw.trim() === "") return DEFAULT_VALIDATION_CACHE_TTL;
-  const parsed = Number(raw);
-  return Number.isFinite(parsed) && parsed >= 0 ? Math.floor(parsed) : DEFAULT_VALIDATION_CACHE_TTL;
-}

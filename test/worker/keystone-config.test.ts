@@ -9,8 +9,7 @@ import { keystoneAuthority } from "../../src/authority/keystone";
 import { keystoneConfig } from "../../src/authority/keystone/config";
 import { DEFAULT_KEYSTONE_ROLE_MAP, parseRoleMap } from "../../src/authority/keystone/roles";
 import { isoInstant, positiveInt } from "../../src/authority/upstream-fetch";
-import { validationCacheTtl } from "../../src/authority/validation-cache";
-import { KeystoneConfigError } from "../../src/settings";
+import { KeystoneConfigError, setting } from "../../src/settings";
 import { capturedLogs } from "../support/capture-console";
 
 const base = {
@@ -120,6 +119,7 @@ describe("upstream answers", () => {
   });
 
   it("VALIDATION_CACHE_TTL: default 30, 0 disables, nonsense falls back", () => {
+    const validationCacheTtl = (env: { VALIDATION_CACHE_TTL?: string }) => setting(env, "VALIDATION_CACHE_TTL");
     expect(validationCacheTtl({})).toBe(30);
     expect(validationCacheTtl({ VALIDATION_CACHE_TTL: "0" })).toBe(0);
     expect(validationCacheTtl({ VALIDATION_CACHE_TTL: "12.7" })).toBe(12);

@@ -4,10 +4,11 @@
  * @module
  */
 import { checkPropagationKeys } from "../../propagation/encryption";
+import { setting } from "../../settings";
 import type { PresentedToken } from "../../token";
 import type { TokenAuthority } from "../types";
 import { unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
-import { cachedAuthority, validationCacheTtl } from "../validation-cache";
+import { cachedAuthority } from "../validation-cache";
 import { type KeystoneConfig, keystoneConfig } from "./config";
 import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./roles";
 import { type KeystoneSession, keystoneSession } from "./session";
@@ -82,7 +83,7 @@ export function keystoneAuthority(env: Env): TokenAuthority {
   warnOfProjectGrants(config.roleMap);
   return cachedAuthority(keystoneClient(config), {
     scope: keystoneCacheScope(config),
-    ttlSeconds: validationCacheTtl(env),
+    ttlSeconds: setting(env, "VALIDATION_CACHE_TTL"),
   });
 }
 

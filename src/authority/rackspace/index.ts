@@ -4,7 +4,7 @@
  * @module
  */
 
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, RackspaceConfigError } from "../../settings";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, RackspaceConfigError, setting } from "../../settings";
 import type { PresentedToken } from "../../token";
 import type { TokenAuthority, TokenIdentity } from "../types";
 import {
@@ -15,7 +15,7 @@ import {
   upstreamFetch,
   upstreamJson,
 } from "../upstream-fetch";
-import { cachedAuthority, validationCacheTtl } from "../validation-cache";
+import { cachedAuthority } from "../validation-cache";
 
 export interface RackspaceConfig {
   /** Base URL without a trailing slash or `/v2.0`. */
@@ -82,7 +82,7 @@ export function rackspaceAuthority(env: Env): TokenAuthority {
   const fetcher: typeof fetch = binding ? (input, init) => binding.fetch(input, init) : fetch;
   return cachedAuthority(rackspaceClient(config, { fetcher }), {
     scope: `rackspace ${config.url}`,
-    ttlSeconds: validationCacheTtl(env),
+    ttlSeconds: setting(env, "VALIDATION_CACHE_TTL"),
   });
 }
 
