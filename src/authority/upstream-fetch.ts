@@ -90,16 +90,6 @@ export function upstreamBaseUrl(
 }
 
 /**
- * Reads a positive integer setting (a var is always a string), falling back when unset or invalid.
- * @example positiveInt(env.KEYSTONE_TIMEOUT_MS, 3000)
- */
-export function positiveInt(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const parsed = Number(value);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
-}
-
-/**
  * An upstream instant in `Date#toISOString` form (Keystone writes microseconds, Rackspace offsets).
  * Left as is when unparsable: the chooser's expiry check then refuses the identity.
  * @example isoInstant("2026-11-24T18:11:45.000000Z") // "2026-11-24T18:11:45.000Z"

@@ -6,10 +6,9 @@
  * @module
  */
 import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
-import { positiveInt } from "../authority/upstream-fetch";
 import { ServiceUnavailable } from "../faults";
 import { feedWriter } from "../feed/writer";
-import { ConfigurationError } from "../settings";
+import { ConfigurationError, setting } from "../settings";
 import { revocationStore } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { isSealed, openPropagation, propagationKeyring } from "./encryption";
@@ -41,7 +40,7 @@ export async function deliverPropagations(
   env: Env,
   { write = console.log, keystone }: DeliverOptions = {},
 ): Promise<void> {
-  const base = positiveInt(env.PROPAGATION_RETRY_BASE_SECONDS, 5);
+  const base = setting(env, "PROPAGATION_RETRY_BASE_SECONDS");
   const store = revocationStore(env.REVOCATIONS);
   let client = keystone;
   // One message at a time: a batch is small, and Keystone is better asked gently when it struggles.

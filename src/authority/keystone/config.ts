@@ -3,8 +3,8 @@
  * @module
  */
 
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, KeystoneConfigError } from "../../settings";
-import { positiveInt, upstreamBaseUrl } from "../upstream-fetch";
+import { KeystoneConfigError, setting } from "../../settings";
+import { upstreamBaseUrl } from "../upstream-fetch";
 import { type KeystoneRoleMap, parseRoleMap } from "./roles";
 
 /** How the worker proves itself to Keystone. */
@@ -36,7 +36,7 @@ export function keystoneConfig(env: Env): KeystoneConfig {
     url,
     credentials: credentialsFrom(env),
     roleMap: parseRoleMap(env.KEYSTONE_ROLE_MAP, KeystoneConfigError),
-    timeoutMs: positiveInt(env.KEYSTONE_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
+    timeoutMs: setting(env, "KEYSTONE_TIMEOUT_MS"),
   };
 }
 

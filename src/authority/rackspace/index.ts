@@ -4,17 +4,10 @@
  * @module
  */
 
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, RackspaceConfigError, setting } from "../../settings";
+import { RackspaceConfigError, setting } from "../../settings";
 import type { PresentedToken } from "../../token";
 import type { TokenAuthority, TokenIdentity } from "../types";
-import {
-  isoInstant,
-  positiveInt,
-  unexpectedStatus,
-  upstreamBaseUrl,
-  upstreamFetch,
-  upstreamJson,
-} from "../upstream-fetch";
+import { isoInstant, unexpectedStatus, upstreamBaseUrl, upstreamFetch, upstreamJson } from "../upstream-fetch";
 import { cachedAuthority } from "../validation-cache";
 
 export interface RackspaceConfig {
@@ -34,7 +27,7 @@ export function rackspaceConfig(env: Env): RackspaceConfig {
   return {
     url,
     adminToken,
-    timeoutMs: positiveInt(env.IDENTITY_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
+    timeoutMs: setting(env, "IDENTITY_TIMEOUT_MS"),
   };
 }
 
