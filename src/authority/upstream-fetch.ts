@@ -3,7 +3,7 @@
  * answer" to {@link AuthorityUnavailable}. Shared by the Keystone and Rackspace authorities.
  * @module
  */
-import { ConfigurationError, DEFAULT_UPSTREAM_TIMEOUT_MS } from "../settings";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from "../settings";
 import { AuthorityUnavailable } from "./types";
 
 export interface UpstreamFetchOptions {
@@ -65,28 +65,6 @@ export function unexpectedStatus(response: Response, label = "upstream identity 
   // Drain the body so the connection can be reused; its content is never read into an error.
   response.body?.cancel().catch(() => {});
   return new AuthorityUnavailable(`${label} answered HTTP ${response.status}`);
-}
-
-/**
- * Reads an upstream's base URL setting: http(s) only, without a trailing slash or the API version
- * suffix (so both the service root and the catalog's versioned endpoint are accepted).
- * @example upstreamBaseUrl("KEYSTONE_URL", "http://127.0.0.1:5000/v3/", /\/v3$/, KeystoneConfigError) // "http://127.0.0.1:5000"
- */
-export function upstreamBaseUrl(
-  name: string,
-  value: string | undefined,
-  versionSuffix: RegExp,
-  Invalid: new (message: string) => ConfigurationError = ConfigurationError,
-): string {
-  if (!value) throw new Invalid(`${name} is not set`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Invalid(`${name} is not a URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Invalid(`${name} is not http(s)`);
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, "").replace(versionSuffix, "");
 }
 
 /**

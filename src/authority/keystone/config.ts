@@ -1,10 +1,10 @@
 /**
- * Reads and checks the `keystone` authority's settings from the Worker's environment.
+ * Reads the `keystone` authority's settings (src/settings has their rules) and checks the ones that
+ * only make sense together: the service credentials.
  * @module
  */
 
 import { KeystoneConfigError, setting } from "../../settings";
-import { upstreamBaseUrl } from "../upstream-fetch";
 import { type KeystoneRoleMap, parseRoleMap } from "./roles";
 
 /** How the worker proves itself to Keystone. */
@@ -31,22 +31,25 @@ export interface KeystoneConfig {
  * @example keystoneConfig(env).url // "http://127.0.0.1:5000"
  */
 export function keystoneConfig(env: Env): KeystoneConfig {
-  const url = upstreamBaseUrl("KEYSTONE_URL", env.KEYSTONE_URL, /\/v3$/, KeystoneConfigError);
+  const url = setting(env, "KEYSTONE_URL");
   return {
     url,
     credentials: credentialsFrom(env),
-    roleMap: parseRoleMap(env.KEYSTONE_ROLE_MAP, KeystoneConfigError),
+    roleMap: parseRoleMap(setting(env, "KEYSTONE_ROLE_MAP"), KeystoneConfigError),
     timeoutMs: setting(env, "KEYSTONE_TIMEOUT_MS"),
   };
 }
 
 function credentialsFrom(env: Env): KeystoneCredentials {
-  if (env.KEYSTONE_SERVICE_TOKEN) return { kind: "token", token: env.KEYSTONE_SERVICE_TOKEN };
-  const { KEYSTONE_SERVICE_USER: user, KEYSTONE_SERVICE_PASSWORD: password, KEYSTONE_SERVICE_PROJECT: project } = env;
+  const token = setting(env, "KEYSTONE_SERVICE_TOKEN");
+  if (token) return { kind: "token", token };
+  const user = setting(env, "KEYSTONE_SERVICE_USER");
+  const password = setting(env, "KEYSTONE_SERVICE_PASSWORD");
+  const project = setting(env, "KEYSTONE_SERVICE_PROJECT");
   if (!user || !password || !project) {
     throw new KeystoneConfigError(
       "Set KEYSTONE_SERVICE_TOKEN, or KEYSTONE_SERVICE_USER, KEYSTONE_SERVICE_PASSWORD and KEYSTONE_SERVICE_PROJECT",
     );
   }
-  return { kind: "password", user, password, project, domain: env.KEYSTONE_SERVICE_DOMAIN || "default" };
+  return { kind: "password", user, password, project, domain: setting(env, "KEYSTONE_SERVICE_DOMAIN") };
 }

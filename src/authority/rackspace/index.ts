@@ -4,10 +4,10 @@
  * @module
  */
 
-import { RackspaceConfigError, setting } from "../../settings";
+import { setting } from "../../settings";
 import type { PresentedToken } from "../../token";
 import type { TokenAuthority, TokenIdentity } from "../types";
-import { isoInstant, unexpectedStatus, upstreamBaseUrl, upstreamFetch, upstreamJson } from "../upstream-fetch";
+import { isoInstant, unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
 import { cachedAuthority } from "../validation-cache";
 
 export interface RackspaceConfig {
@@ -21,12 +21,9 @@ export interface RackspaceConfig {
  * @example rackspaceConfig(env).url // "https://identity.api.rackspacecloud.com"
  */
 export function rackspaceConfig(env: Env): RackspaceConfig {
-  const url = upstreamBaseUrl("IDENTITY_URL", env.IDENTITY_URL, /\/v2\.0$/, RackspaceConfigError);
-  const adminToken = env.IDENTITY_ADMIN_TOKEN;
-  if (!adminToken) throw new RackspaceConfigError("IDENTITY_ADMIN_TOKEN is not set");
   return {
-    url,
-    adminToken,
+    url: setting(env, "IDENTITY_URL"),
+    adminToken: setting(env, "IDENTITY_ADMIN_TOKEN"),
     timeoutMs: setting(env, "IDENTITY_TIMEOUT_MS"),
   };
 }
