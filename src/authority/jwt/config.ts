@@ -1,10 +1,12 @@
 /**
- * Reads the `JWT_*` settings into a checked configuration for the `jwt` authority.
- * Anything unusable is a {@link ConfigurationError}: the worker must not guess how to verify tokens.
+ * Reads the `JWT_*` settings (src/settings has their rules) into a checked configuration for the
+ * `jwt` authority, and checks the ones that only make sense together: one key source, and algorithms
+ * that fit it. Anything unusable is a {@link ConfigurationError}: the worker must not guess how to
+ * verify tokens.
  * @module
  */
 import type { JSONWebKeySet } from "jose";
-import { ConfigurationError } from "../../settings";
+import { ConfigurationError, type SettingsSource, setting } from "../../settings";
 
 /** Where the verification keys come from. */
 export type JwtKeySource =
@@ -44,13 +46,11 @@ export const ASYMMETRIC_ALGORITHMS = new Set([
 /** HMAC algorithms: usable only with `JWT_SECRET`, never with a public key. */
 export const HMAC_ALGORITHMS = new Set(["HS256", "HS384", "HS512"]);
 
-const DEFAULT_ASYMMETRIC = "RS256,ES256,EdDSA";
-const DEFAULT_HMAC = "HS256";
-// RFC 7518 section 3.2: an HMAC key at least as long as the hash output.
-const MIN_SECRET_BYTES = 32;
+const DEFAULT_ASYMMETRIC = ["RS256", "ES256", "EdDSA"];
+const DEFAULT_HMAC = ["HS256"];
 
 export type JwtSettings = Pick<
-  Env,
+  SettingsSource,
   | "JWT_ISSUER"
   | "JWT_AUDIENCE"
   | "JWT_JWKS_URL"
@@ -73,7 +73,8 @@ export type JwtSettings = Pick<
  */
 export function jwtConfig(settings: JwtSettings): JwtConfig {
   const keys = keySource(settings);
-  const algorithms = list(settings.JWT_ALGORITHMS || (keys.kind === "secret" ? DEFAULT_HMAC : DEFAULT_ASYMMETRIC));
+  const algorithms =
+    setting(settings, "JWT_ALGORITHMS") ?? (keys.kind === "secret" ? DEFAULT_HMAC : DEFAULT_ASYMMETRIC);
   // Algorithm confusion is refused here: HMAC only with a secret, public-key algorithms only with keys.
   const allowed = keys.kind === "secret" ? HMAC_ALGORITHMS : ASYMMETRIC_ALGORITHMS;
   const refused = algorithms.filter((alg) => !allowed.has(alg));
@@ -84,107 +85,35 @@ export function jwtConfig(settings: JwtSettings): JwtConfig {
   }
   return {
     keys,
-    issuer: required(settings.JWT_ISSUER, "JWT_ISSUER"),
-    audience: list(required(settings.JWT_AUDIENCE, "JWT_AUDIENCE")),
+    issuer: setting(settings, "JWT_ISSUER"),
+    audience: setting(settings, "JWT_AUDIENCE"),
     algorithms,
-    clockToleranceSeconds: seconds(settings.JWT_CLOCK_TOLERANCE, 30, "JWT_CLOCK_TOLERANCE"),
-    domainClaim: settings.JWT_DOMAIN_CLAIM || "domain_id",
-    rolesClaim: settings.JWT_ROLES_CLAIM || "roles",
-    roleMap: roleMap(settings.JWT_ROLE_MAP),
-    rolePassthrough: flag(settings.JWT_ROLE_PASSTHROUGH, "JWT_ROLE_PASSTHROUGH"),
-    typ: tokenType(settings.JWT_TYP),
+    clockToleranceSeconds: setting(settings, "JWT_CLOCK_TOLERANCE"),
+    domainClaim: setting(settings, "JWT_DOMAIN_CLAIM"),
+    rolesClaim: setting(settings, "JWT_ROLES_CLAIM"),
+    roleMap: setting(settings, "JWT_ROLE_MAP") ?? {},
+    rolePassthrough: setting(settings, "JWT_ROLE_PASSTHROUGH"),
+    typ: setting(settings, "JWT_TYP"),
   };
 }
 
 function keySource(settings: JwtSettings): JwtKeySource {
-  const given = (["JWT_JWKS_URL", "JWT_JWKS", "JWT_SECRET"] as const).filter((name) => settings[name]);
-  if (given.length !== 1) {
+  const url = setting(settings, "JWT_JWKS_URL");
+  const jwks = setting(settings, "JWT_JWKS");
+  const secret = setting(settings, "JWT_SECRET");
+  if ([url, jwks, secret].filter((given) => given !== undefined).length !== 1) {
     throw new ConfigurationError("Set exactly one of JWT_JWKS_URL, JWT_JWKS and JWT_SECRET");
   }
-  if (settings.JWT_JWKS_URL) {
-    const url = parseUrl(settings.JWT_JWKS_URL);
-    // Keys fetched over plain HTTP could be swapped by anyone on the path.
-    if (url?.protocol !== "https:") throw new ConfigurationError("JWT_JWKS_URL must be an https:// address");
+  if (url !== undefined) {
     return {
       kind: "remote",
-      url,
-      cooldownMs: seconds(settings.JWT_JWKS_COOLDOWN, 30, "JWT_JWKS_COOLDOWN") * 1000,
-      timeoutMs: Math.round(seconds(settings.JWT_JWKS_TIMEOUT, 5, "JWT_JWKS_TIMEOUT") * 1000),
+      url: new URL(url),
+      cooldownMs: setting(settings, "JWT_JWKS_COOLDOWN") * 1000,
+      timeoutMs: Math.round(setting(settings, "JWT_JWKS_TIMEOUT") * 1000),
     };
   }
-  if (settings.JWT_JWKS) {
-    const jwks = parseJson(settings.JWT_JWKS, "JWT_JWKS");
-    if (!isRecord(jwks) || !Array.isArray(jwks.keys)) {
-      throw new ConfigurationError('JWT_JWKS must be a JSON Web Key Set: {"keys": [...]}');
-    }
-    return { kind: "inline", jwks: jwks as unknown as JSONWebKeySet, text: settings.JWT_JWKS };
+  if (jwks !== undefined) {
+    return { kind: "inline", jwks: jwks as unknown as JSONWebKeySet, text: JSON.stringify(jwks) };
   }
-  const secret = new TextEncoder().encode(settings.JWT_SECRET);
-  if (secret.byteLength < MIN_SECRET_BYTES) {
-    throw new ConfigurationError(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes long`);
-  }
-  return { kind: "secret", secret };
+  return { kind: "secret", secret: new TextEncoder().encode(secret) };
 }
-
-function roleMap(text: string | undefined): Record<string, string> {
-  if (!text) return {};
-  const map = parseJson(text, "JWT_ROLE_MAP");
-  if (!isRecord(map) || !Object.values(map).every((role) => typeof role === "string")) {
-    throw new ConfigurationError("JWT_ROLE_MAP must be a JSON object of strings");
-  }
-  return map as Record<string, string>;
-}
-
-// A media type without parameters (RFC 7515 section 4.1.9 writes it without "application/").
-const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+(\/[A-Za-z0-9!#$&^_.+-]+)?$/;
-
-function tokenType(value: string | undefined): string | undefined {
-  const typ = value?.trim();
-  if (!typ) return undefined;
-  if (!MEDIA_TYPE.test(typ)) throw new ConfigurationError('JWT_TYP must be a media type such as "at+jwt"');
-  return typ;
-}
-
-function flag(value: string | undefined, name: string): boolean {
-  const text = value?.trim().toLowerCase() ?? "";
-  if (text === "" || text === "false") return false;
-  if (text === "true") return true;
-  throw new ConfigurationError(`${name} must be "true" or "false"`);
-}
-
-function required(value: string | undefined, name: string): string {
-  if (!value?.trim()) throw new ConfigurationError(`${name} is required with TOKEN_AUTHORITY "jwt"`);
-  return value.trim();
-}
-
-function seconds(value: string | undefined, fallback: number, name: string): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new ConfigurationError(`${name} must be a number of seconds`);
-  return parsed;
-}
-
-const list = (value: string): string[] =>
-  value
-    .split(",")
-    .map((item) => item.trim())
-    .filter(Boolean);
-
-function parseUrl(text: string): URL | undefined {
-  try {
-    return new URL(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseJson(text: string, name: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConfigurationError(`${name} is not valid JSON`);
-  }
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
