@@ -3,7 +3,7 @@
  * @module
  */
 
-import { ConfigurationError } from "../settings";
+import { setting } from "../settings";
 import { jwtAuthority } from "./jwt";
 import { keystoneAuthority } from "./keystone";
 import { rackspaceAuthority } from "./rackspace";
@@ -27,8 +27,7 @@ export function authorityFor(env: Env): TokenAuthority {
 }
 
 function chooseAuthority(env: Env): TokenAuthority {
-  const name = env.TOKEN_AUTHORITY || "registry";
-  switch (name) {
+  switch (setting(env, "TOKEN_AUTHORITY")) {
     case "registry":
       return registryAuthority(env.TOKENS);
     case "jwt":
@@ -37,8 +36,6 @@ function chooseAuthority(env: Env): TokenAuthority {
       return keystoneAuthority(env);
     case "rackspace":
       return rackspaceAuthority(env);
-    default:
-      throw new ConfigurationError(`TOKEN_AUTHORITY "${name}" is not supported`);
   }
 }
 
