@@ -3,10 +3,12 @@
  * encoding of one JWT is one revocation.
  * @module
  */
+import { decodeJwt } from "jose";
 
-// Three base64url segments: a JWS in compact form. Anything else is hashed as it is.
-const JWT_SHAPE = /^[\w-]+\.([\w-]+)\.[\w-]+$/;
-const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+// Three non-empty base64url segments: a JWS in compact form. Anything else is hashed as it is.
+// Checked before `decodeJwt`, which would also read `a.b.` (an unsigned JWS) and segments with
+// characters outside base64url, neither of which has ever been JWT-shaped here.
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 
 /**
  * What stands for a token in storage: for a JWS whose payload holds a string `iss` and `jti`, the
@@ -16,20 +18,16 @@ const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * @example revocationSubject("tok-1") // "tok-1"
  */
 export function revocationSubject(value: string): string {
-  const payload = JWT_SHAPE.exec(value)?.[1];
-  if (payload === undefined) return value;
-  const claims = decodeJsonSegment(payload);
-  if (typeof claims !== "object" || claims === null) return value;
-  const { iss, jti } = claims as { iss?: unknown; jti?: unknown };
+  if (!JWT_SHAPE.test(value)) return value;
+  let claims: ReturnType<typeof decodeJwt>;
+  try {
+    // Strict as the hand-written decoder it replaces: base64url, then UTF-8 that must be valid,
+    // then JSON that must be an object. Anything else makes the token an opaque one.
+    claims = decodeJwt(value);
+  } catch {
+    return value;
+  }
+  const { iss, jti } = claims;
   if (typeof iss !== "string" || typeof jti !== "string" || jti === "") return value;
   return `jwt\n${JSON.stringify([iss, jti])}`;
-}
-
-function decodeJsonSegment(segment: string): unknown {
-  try {
-    const binary = atob(segment.replace(/-/g, "+").replace(/_/g, "/"));
-    return JSON.parse(strictUtf8.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0))));
-  } catch {
-    return undefined;
-  }
 }
