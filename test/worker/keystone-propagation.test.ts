@@ -28,6 +28,7 @@ import { hashToken, presentToken } from "../../src/token";
 import { capturedLogs } from "../support/capture-console";
 import { rememberSecret } from "../support/leak-watch";
 import { OTHER_PROPAGATION_KEY, TEST_PROPAGATION_KEY } from "../support/propagation-key";
+import { watchKv } from "../support/watched-kv";
 import { call, env, faultOf, issue, storedRevocation } from "./helpers";
 
 /** The real queue, counting sends; or, with `forward: false`, a queue that only records them. */
@@ -45,24 +46,6 @@ function countingQueue({ forward = true } = {}): { queue: Queue; sent: unknown[]
     },
   } as unknown as Queue;
   return { queue, sent };
-}
-
-/** The real KV namespace, counting writes. */
-function countingKv(): { kv: KVNamespace; puts: string[] } {
-  const puts: string[] = [];
-  const kv = new Proxy(env.REVOCATIONS, {
-    get(target, property) {
-      if (property === "put") {
-        return (key: string, ...rest: unknown[]) => {
-          puts.push(key);
-          return (target.put as (...args: unknown[]) => Promise<void>)(key, ...rest);
-        };
-      }
-      const value = Reflect.get(target, property);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { kv, puts };
 }
 
 // A Keystone that refuses connections: nothing listens on port 1.
@@ -144,7 +127,7 @@ describe("which authorities propagate", () => {
 
   it("the registry: a revocation costs exactly one KV write and sends nothing to the queue", async () => {
     const { queue, sent } = countingQueue();
-    const { kv, puts } = countingKv();
+    const { kv, writtenKeys } = watchKv(env.REVOCATIONS);
     const admin = await issue({ role: "identity:admin" });
     const user = await issue();
 
@@ -159,7 +142,7 @@ describe("which authorities propagate", () => {
       bindings: { PROPAGATION_QUEUE: queue, REVOCATIONS: kv },
     });
     expect(byAdmin.status).toBe(204);
-    expect(puts).toHaveLength(2);
+    expect(writtenKeys).toHaveLength(2);
     expect(sent).toHaveLength(0);
   });
 
@@ -288,7 +271,7 @@ describe("keystone mode without a usable PROPAGATION_KEY", () => {
     ["a malformed previous key", { PROPAGATION_KEY_PREVIOUS: "short" }],
   ])("%s: 500 identityFault naming nothing, and nothing written or queued", async (_name, broken) => {
     const { queue, sent } = countingQueue({ forward: false });
-    const { kv, puts } = countingKv();
+    const { kv, writtenKeys } = watchKv(env.REVOCATIONS);
     const caller = fernet();
     await cachedKeystoneCaller(caller);
     const response = await call("/v2.0/tokens", {
@@ -299,7 +282,7 @@ describe("keystone mode without a usable PROPAGATION_KEY", () => {
     const [root, fault] = await faultOf(response);
     expect(root).toBe("identityFault");
     expect(fault.message).not.toMatch(/PROPAGATION|key/i);
-    expect(puts).toEqual([]);
+    expect(writtenKeys).toEqual([]);
     expect(sent).toEqual([]);
   });
 });

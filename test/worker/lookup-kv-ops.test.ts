@@ -8,8 +8,9 @@ import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
-import { countingKv, rejectionOf } from "../aux/rpc";
+import { rejectionOf } from "../aux/rpc";
 import { newLocation } from "../support/reader";
+import { watchKv } from "../support/watched-kv";
 import { call, env, issue } from "./helpers";
 
 /**
@@ -17,7 +18,7 @@ import { call, env, issue } from "./helpers";
  * simulated location of its own (a fresh feed copy and no earlier answers) unless `state` is given.
  */
 function countedLookup(vars: Partial<Env> = {}, state: ReaderState = newLocation()) {
-  const { kv, calls } = countingKv(env.REVOCATIONS);
+  const { kv, calls } = watchKv(env.REVOCATIONS);
   const Located = class extends RevocationLookup {
     protected override readerState(): ReaderState {
       return state;
