@@ -5,6 +5,7 @@
  */
 
 import fc from "fast-check";
+import { base64url } from "jose";
 import { expect, it } from "vitest";
 import { setConsoleQuiet } from "../support/capture-console";
 import { rememberSecret } from "../support/leak-watch";
@@ -92,12 +93,6 @@ const ROLES = [
 type Real = { real: { role: string; domain: "acme" | "globex"; expired: boolean } };
 type Value = string | Real;
 
-const base64url = (text: string): string =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(text)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-
 /**
  * JWT-shaped strings: the storage digest of a JWS is taken from its unverified `iss` and `jti`
  * (see `revocationSubject`), so its payload is parsed for every request, whatever the authority.
@@ -128,7 +123,9 @@ const jwtShaped = fc
     fc.boolean(),
   )
   .map(([header, payload, signature, encode]) =>
-    encode ? `${base64url(header)}.${base64url(payload)}.${signature}` : `${header}.${payload}.${signature}`,
+    encode
+      ? `${base64url.encode(header)}.${base64url.encode(payload)}.${signature}`
+      : `${header}.${payload}.${signature}`,
   );
 
 const hostileString = fc.oneof(

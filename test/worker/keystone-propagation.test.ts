@@ -6,6 +6,7 @@
  */
 import "../support/capture-console";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
 import { keystoneCacheScope } from "../../src/authority/keystone";
 import { keystoneConfig } from "../../src/authority/keystone/config";
@@ -224,12 +225,12 @@ describe("the sealed message (AES-GCM under PROPAGATION_KEY)", () => {
     const ct = new Uint8Array(
       await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(JSON.stringify(plain("x")))),
     );
-    const b64 = (data: Uint8Array) =>
-      btoa(String.fromCharCode(...data))
-        .replace(/\+/g, "-")
-        .replace(/\//g, "_")
-        .replace(/=+$/, "");
-    const forged = { v: SEALED_VERSION, kid: keyring.current.kid, iv: b64(iv), ct: b64(ct) } as const;
+    const forged = {
+      v: SEALED_VERSION,
+      kid: keyring.current.kid,
+      iv: base64url.encode(iv),
+      ct: base64url.encode(ct),
+    } as const;
     expect(isSealed(forged)).toBe(true);
     expect(await openPropagation(forged, keyring)).toBeNull();
   });

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
 import { rejectionOf } from "../aux/rpc";
+import { segment } from "../support/jws";
 import { newLocation } from "../support/reader";
 import { watchKv } from "../support/watched-kv";
 import { call, env, issue } from "./helpers";
@@ -91,8 +92,6 @@ describe("KV operations per lookup", () => {
   });
 
   it("reads one key for two encodings of the same JWT, which share a storage digest", async () => {
-    const segment = (value: object) =>
-      btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     const claims = segment({ iss: "https://issuer.example", jti: crypto.randomUUID() });
     const [one, two] = [segment({ alg: "RS256" }), segment({ alg: "RS256", kid: "k1" })].map(
       (h) => `${h}.${claims}.c2ln`,

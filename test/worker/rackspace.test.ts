@@ -9,6 +9,7 @@ import { ValidationCache, validationCache } from "../../src/authority/validation
 import { hashToken, presentToken } from "../../src/token";
 import { RACKSPACE_ADMIN_TOKEN } from "../aux/rackspace-identity.config";
 import { capturedLogs } from "../support/capture-console";
+import { segment } from "../support/jws";
 import { rememberSecret } from "../support/leak-watch";
 import { call, env, faultOf, storedRevocation } from "./helpers";
 
@@ -211,7 +212,6 @@ describe("the shared validation cache, with the rackspace authority", () => {
   });
 
   it("never serves a JWT-shaped token from it: its digest does not cover the signature", async () => {
-    const segment = (value: object) => btoa(JSON.stringify(value)).replace(/=+$/, "");
     const claims = segment({ iss: "https://idp.example", jti: crypto.randomUUID() });
     const genuine = await register({ token: `${segment({ alg: "RS256" })}.${claims}.genuine-signature` });
     const forged = `${segment({ alg: "RS256" })}.${claims}.forged-signature`;
