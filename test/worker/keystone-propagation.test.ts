@@ -30,7 +30,7 @@ import { capturedLogs } from "../support/capture-console";
 import { rememberSecret } from "../support/leak-watch";
 import { OTHER_PROPAGATION_KEY, TEST_PROPAGATION_KEY } from "../support/propagation-key";
 import { watchKv } from "../support/watched-kv";
-import { call, env, faultOf, issue, storedRevocation } from "./helpers";
+import { call, env, faultOf, issue, revocationRecord, storedRevocation } from "./helpers";
 
 /** The real queue, counting sends; or, with `forward: false`, a queue that only records them. */
 function countingQueue({ forward = true } = {}): { queue: Queue; sent: unknown[] } {
@@ -65,18 +65,6 @@ function fernet(): string {
   return token;
 }
 
-function record(overrides: Partial<RevocationRecord> = {}): RevocationRecord {
-  return {
-    revokedAt: new Date().toISOString(),
-    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-    userId: "u-keystone",
-    domainId: "default",
-    revokedBy: "u-keystone",
-    reason: "self",
-    ...overrides,
-  };
-}
-
 /** A message as the producer sends it: sealed under the test key (or the key given). */
 async function sealed(message: object, key = TEST_PROPAGATION_KEY): Promise<SealedPropagation> {
   return sealPropagation(message, await propagationKeyring({ PROPAGATION_KEY: key }));
@@ -85,7 +73,7 @@ async function sealed(message: object, key = TEST_PROPAGATION_KEY): Promise<Seal
 const plain = (token: string, overrides: Partial<RevocationRecord> = {}): PropagationMessage => ({
   authority: "keystone",
   token,
-  record: record(overrides),
+  record: revocationRecord(overrides),
 });
 
 async function deliver(bodies: unknown[], bindings: Partial<Env> = UNREACHABLE_KEYSTONE, attempts = 1) {
@@ -179,7 +167,7 @@ describe("the sealed message (AES-GCM under PROPAGATION_KEY)", () => {
     const { queue, sent } = countingQueue({ forward: false });
     const token = await presentToken(fernet());
     const bindings = { ...env, ...UNREACHABLE_KEYSTONE, PROPAGATION_QUEUE: queue } as Env;
-    const revoked = record({ userId: "u-sealed" });
+    const revoked = revocationRecord({ userId: "u-sealed" });
     await enqueue(bindings, token, revoked);
     await enqueue(bindings, token, revoked);
 
@@ -345,7 +333,13 @@ describe("the queue consumer without a reachable Keystone", () => {
 
   it("drops an unencrypted message from an earlier version: never retried into the dead-letter queue", async () => {
     const token = fernet();
-    const legacy = { v: 1, authority: "keystone", token, tokenHash: await hashToken(token), record: record() };
+    const legacy = {
+      v: 1,
+      authority: "keystone",
+      token,
+      tokenHash: await hashToken(token),
+      record: revocationRecord(),
+    };
     const from = capturedLogs.length;
     const result = await deliver([legacy]);
     expect(result.explicitAcks).toEqual(["m0"]);

@@ -12,7 +12,7 @@ import worker from "../../../src/index";
 import { isSealed, propagationKeyring, sealPropagation } from "../../../src/propagation/encryption";
 import { hashToken, presentToken } from "../../../src/token";
 import { watchKv } from "../../support/watched-kv";
-import { call, env, faultOf, storedRevocation } from "../../worker/helpers";
+import { call, env, faultOf, revocationRecord, storedRevocation } from "../../worker/helpers";
 import {
   domainIdOf,
   eventually,
@@ -226,18 +226,7 @@ describe("the queue consumer against Keystone", () => {
   async function deliver(token: string, bindings: Partial<Env> = {}) {
     // Sealed as the producer seals it, under the suite's PROPAGATION_KEY.
     const message = await sealPropagation(
-      {
-        authority: "keystone",
-        token,
-        record: {
-          revokedAt: new Date().toISOString(),
-          expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-          userId: "u",
-          domainId: "default",
-          revokedBy: "u",
-          reason: "self",
-        },
-      },
+      { authority: "keystone", token, record: revocationRecord() },
       await propagationKeyring(env),
     );
     const batch = createMessageBatch("token-revocation-propagation", [
