@@ -9,7 +9,6 @@ import { choice, decimalNumber, flag, json, list, type Rule, text, url, wholeNum
 export {
   ConfigurationError,
   type ConfigurationErrorClass,
-  invalidSetting,
   KeystoneConfigError,
   PropagationKeyError,
   RackspaceConfigError,

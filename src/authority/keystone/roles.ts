@@ -4,7 +4,7 @@
  * @module
  */
 import { ROLE_LEVELS } from "../../policy/roles";
-import { ConfigurationError } from "../../settings";
+import { ConfigurationError, type ConfigurationErrorClass } from "../../settings";
 import type { TokenIdentity } from "../types";
 import { isoInstant } from "../upstream-fetch";
 
@@ -38,7 +38,7 @@ const DEFAULT_LEVEL = ROLE_LEVELS["identity:default"] as number;
  */
 export function parseRoleMap(
   value: string | undefined = DEFAULT_KEYSTONE_ROLE_MAP,
-  Invalid: new (message: string) => ConfigurationError = ConfigurationError,
+  Invalid: ConfigurationErrorClass = ConfigurationError,
 ): Map<string, string> {
   const source = value.trim() === "" ? DEFAULT_KEYSTONE_ROLE_MAP : value;
   const map = new Map<string, string>();
