@@ -9,17 +9,9 @@ import { registryEntry } from "../src/authority/registry";
 import { ROLE_LEVELS } from "../src/policy/roles";
 import { expirationFor } from "../src/store/revocations";
 import { putLocal } from "./local-kv";
+import { mintToken } from "./mint-token";
 
 const USAGE = "usage: npm run tokens -- issue --user NAME --domain DOMAIN --role ROLE [--role ROLE] [--ttl SECONDS]";
-
-/** 32 random bytes, base64url: 256 bits, printable ASCII, no padding. */
-export function mintToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({

@@ -11,11 +11,12 @@ import { requestId } from "hono/request-id";
 import type { AppEnv } from "./context";
 import { fault, faultResponse, ServiceUnavailable, unavailableResponse } from "./faults";
 import { authenticate } from "./middleware/authenticate";
-import { allowedOrigins, corsFromEnv } from "./middleware/cors";
+import { corsFromEnv } from "./middleware/cors";
 import { clientAddress, rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { type ServicesOptions, services } from "./middleware/services";
 import { revokeToken } from "./routes/revoke-token";
+import { setting } from "./settings";
 
 export const TOKENS_PATH = "/v2.0/tokens";
 export const TOKEN_PATH = "/v2.0/tokens/:tokenId";
@@ -36,7 +37,7 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
     methodNotAllowed({
       app,
       onMethodNotAllowed: (c, methods) => {
-        const allow = allowedOrigins(c.env.CORS_ALLOW_ORIGINS).length > 0 ? [...methods, "OPTIONS"] : methods;
+        const allow = setting(c.env, "CORS_ALLOW_ORIGINS").length > 0 ? [...methods, "OPTIONS"] : methods;
         return faultResponse(405, `Method ${c.req.method} is not allowed here`, {
           headers: { Allow: allow.join(", ") },
         });

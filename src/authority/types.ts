@@ -29,11 +29,6 @@ export interface TokenAuthority {
   inspect(token: PresentedToken): Promise<TokenIdentity | null>;
 }
 
-/** The worker is deployed with a setting it cannot work with: a 500, since no retry can help. */
-export class ConfigurationError extends Error {
-  override name = "ConfigurationError";
-}
-
 /** The authority could not answer (network, timeout, 5xx): the client gets 503 and may retry. */
 export class AuthorityUnavailable extends ServiceUnavailable {
   override name = "AuthorityUnavailable";

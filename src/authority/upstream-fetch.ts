@@ -3,7 +3,8 @@
  * answer" to {@link AuthorityUnavailable}. Shared by the Keystone and Rackspace authorities.
  * @module
  */
-import { AuthorityUnavailable, ConfigurationError } from "./types";
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from "../settings";
+import { AuthorityUnavailable } from "./types";
 
 export interface UpstreamFetchOptions {
   /** Milliseconds to wait for the response headers before giving up. */
@@ -16,9 +17,6 @@ export interface UpstreamFetchOptions {
   /** The `fetch` to use; a service binding's `fetch` in tests and in multi-worker deployments. */
   fetcher?: typeof fetch;
 }
-
-/** Default deadline for an upstream call. */
-export const DEFAULT_UPSTREAM_TIMEOUT_MS = 3000;
 
 /**
  * Fetches with a deadline. A connection error is tried once more; a second one, or a timeout,
@@ -67,38 +65,6 @@ export function unexpectedStatus(response: Response, label = "upstream identity 
   // Drain the body so the connection can be reused; its content is never read into an error.
   response.body?.cancel().catch(() => {});
   return new AuthorityUnavailable(`${label} answered HTTP ${response.status}`);
-}
-
-/**
- * Reads an upstream's base URL setting: http(s) only, without a trailing slash or the API version
- * suffix (so both the service root and the catalog's versioned endpoint are accepted).
- * @example upstreamBaseUrl("KEYSTONE_URL", "http://127.0.0.1:5000/v3/", /\/v3$/, KeystoneConfigError) // "http://127.0.0.1:5000"
- */
-export function upstreamBaseUrl(
-  name: string,
-  value: string | undefined,
-  versionSuffix: RegExp,
-  Invalid: new (message: string) => ConfigurationError = ConfigurationError,
-): string {
-  if (!value) throw new Invalid(`${name} is not set`);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new Invalid(`${name} is not a URL`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Invalid(`${name} is not http(s)`);
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, "").replace(versionSuffix, "");
-}
-
-/**
- * Reads a positive integer setting (a var is always a string), falling back when unset or invalid.
- * @example positiveInt(env.KEYSTONE_TIMEOUT_MS, 3000)
- */
-export function positiveInt(value: string | undefined, fallback: number): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  const parsed = Number(value);
-  return Number.isInteger(parsed) && parsed > 0 ? parsed : fallback;
 }
 
 /**

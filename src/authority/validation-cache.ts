@@ -3,11 +3,10 @@
  * said about a token, kept in this isolate's memory for a few seconds, keyed by the token's digest.
  * @module
  */
+import { DEFAULT_VALIDATION_CACHE_TTL } from "../settings";
 import { revocationSubject } from "../token";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
-/** Default seconds an upstream answer may be reused. */
-export const DEFAULT_VALIDATION_CACHE_TTL = 30;
 /** Entries kept per isolate; the oldest go first. Bounds memory whatever the traffic. */
 export const DEFAULT_VALIDATION_CACHE_SIZE = 5000;
 
@@ -132,15 +131,4 @@ export function cachedAuthority(
       return identity;
     },
   };
-}
-
-/**
- * Reads `VALIDATION_CACHE_TTL` (seconds; `0` disables; default 30).
- * @example validationCacheTtl(env) // 30
- */
-export function validationCacheTtl(env: { VALIDATION_CACHE_TTL?: string }): number {
-  const raw = env.VALIDATION_CACHE_TTL;
-  if (raw === undefined || raw.trim() === "") return DEFAULT_VALIDATION_CACHE_TTL;
-  const parsed = Number(raw);
-  return Number.isFinite(parsed) && parsed >= 0 ? Math.floor(parsed) : DEFAULT_VALIDATION_CACHE_TTL;
 }

@@ -1,9 +1,10 @@
 /**
- * The feed's settings, `FEED_WINDOW` and `FEED_FRESHNESS`, read and checked once per environment.
+ * The feed's settings, `FEED_WINDOW`, `FEED_FRESHNESS` and `FEED_CACHE_ORIGIN`, read once per
+ * environment (src/settings has their rules) and checked against what the feed promises.
  * @module
  */
-import { ConfigurationError } from "../authority/types";
-import { lookupCacheTtl } from "../lookup/cache-ttl";
+
+import { ConfigurationError, type SettingsSource, setting } from "../settings";
 
 /** KV makes a write visible everywhere within this many seconds (Cloudflare's documented bound). */
 export const KV_PROPAGATION_SECONDS = 60;
@@ -12,14 +13,8 @@ export const KV_DEFAULT_CACHE_TTL = 60;
 /** The window must outlast a KV read's blind spot (propagation + cacheTtl) by at least this. */
 export const WINDOW_MARGIN_SECONDS = 60;
 
-export const DEFAULT_FEED_WINDOW = 600;
-export const DEFAULT_FEED_FRESHNESS = 1;
+/** The shortest `FEED_FRESHNESS` the feed accepts. */
 export const MIN_FEED_FRESHNESS = 0.1;
-/**
- * Host of the feed's cache keys unless `FEED_CACHE_ORIGIN` names one. Cloudflare advises cache keys on
- * the worker's own hostname (an unknown host can cost a DNS lookup), so deployments set it.
- */
-export const DEFAULT_CACHE_ORIGIN = "https://token-revocation.feed";
 
 export interface FeedSettings {
   /** Seconds a revocation stays in the feed after it was appended. */
@@ -40,57 +35,26 @@ const read = new WeakMap<object, FeedSettings>();
  * @example feedSettings(env) // { windowSeconds: 600, freshnessSeconds: 1, largestCacheTtl: 60 }
  */
 export function feedSettings(
-  env: Pick<Env, "LOOKUP_CACHE_TTL"> & Partial<Record<"FEED_WINDOW" | "FEED_FRESHNESS" | "FEED_CACHE_ORIGIN", string>>,
+  env: Pick<SettingsSource, "LOOKUP_CACHE_TTL" | "FEED_WINDOW" | "FEED_FRESHNESS" | "FEED_CACHE_ORIGIN">,
 ): FeedSettings {
   const known = read.get(env);
   if (known) return known;
-  const largestCacheTtl = Math.max(lookupCacheTtl(env.LOOKUP_CACHE_TTL), KV_DEFAULT_CACHE_TTL);
-  const windowSeconds = setting(
-    "FEED_WINDOW",
-    env.FEED_WINDOW,
-    DEFAULT_FEED_WINDOW,
-    /^\d+$/,
-    "a whole number of seconds",
-  );
+  const largestCacheTtl = Math.max(setting(env, "LOOKUP_CACHE_TTL"), KV_DEFAULT_CACHE_TTL);
+  const windowSeconds = setting(env, "FEED_WINDOW");
   const least = KV_PROPAGATION_SECONDS + largestCacheTtl + WINDOW_MARGIN_SECONDS;
+  // These two messages quote the value as read: a number that passed the grammar, never raw text.
   if (windowSeconds < least) {
     throw new ConfigurationError(
       `FEED_WINDOW is ${windowSeconds} s; it must exceed KV's ${KV_PROPAGATION_SECONDS} s propagation plus the largest cacheTtl (${largestCacheTtl} s) by at least ${WINDOW_MARGIN_SECONDS} s: set it to ${least} or more`,
     );
   }
-  const freshnessSeconds = setting(
-    "FEED_FRESHNESS",
-    env.FEED_FRESHNESS,
-    DEFAULT_FEED_FRESHNESS,
-    /^\d*\.?\d+$/,
-    "a number of seconds",
-  );
+  const freshnessSeconds = setting(env, "FEED_FRESHNESS");
   if (freshnessSeconds < MIN_FEED_FRESHNESS) {
     throw new ConfigurationError(
       `FEED_FRESHNESS is ${freshnessSeconds} s; it must be at least ${MIN_FEED_FRESHNESS} s`,
     );
   }
-  const settings = { windowSeconds, freshnessSeconds, largestCacheTtl, cacheOrigin: origin(env.FEED_CACHE_ORIGIN) };
+  const settings = { windowSeconds, freshnessSeconds, largestCacheTtl, cacheOrigin: setting(env, "FEED_CACHE_ORIGIN") };
   read.set(env, settings);
   return settings;
-}
-
-function setting(name: string, value: string | undefined, fallback: number, shape: RegExp, what: string): number {
-  if (value === undefined || value.trim() === "") return fallback;
-  if (!shape.test(value.trim())) throw new ConfigurationError(`${name} must be ${what}`);
-  return Number(value);
-}
-
-function origin(value: string | undefined): string {
-  if (value === undefined || value.trim() === "") return DEFAULT_CACHE_ORIGIN;
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    throw new ConfigurationError("FEED_CACHE_ORIGIN must be a URL such as https://revoke.example.com");
-  }
-  if (url.protocol !== "https:" && url.protocol !== "http:") {
-    throw new ConfigurationError("FEED_CACHE_ORIGIN must be an http(s) URL");
-  }
-  return url.origin;
 }

@@ -7,9 +7,9 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { RevocationLookupMethods } from "../client/types";
 import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
+import { setting } from "../settings";
 import type { RevocationRecord } from "../store/revocations";
 import { revocationStore } from "../store/revocations";
-import { lookupCacheTtl } from "./cache-ttl";
 import { type RevocationLookupCore, revocationLookup } from "./lookup";
 
 /**
@@ -45,7 +45,7 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
   }
 
   #build(): RevocationLookupCore {
-    const cacheTtl = lookupCacheTtl(this.env.LOOKUP_CACHE_TTL);
+    const cacheTtl = setting(this.env, "LOOKUP_CACHE_TTL");
     return revocationLookup(
       revocationReader({
         store: revocationStore(this.env.REVOCATIONS, { cacheTtl }),

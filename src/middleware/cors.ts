@@ -5,28 +5,21 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import type { AppEnv } from "../context";
+import { setting } from "../settings";
 
-/** Parses the comma-separated origin list. */
-export const allowedOrigins = (value: string | undefined): string[] =>
-  (value ?? "")
-    .split(",")
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-
-let cached: { setting: string; middleware: MiddlewareHandler } | undefined;
+let cached: { origins: string; middleware: MiddlewareHandler } | undefined;
 
 /**
  * @example app.use("/v2.0/tokens", corsFromEnv())
  */
 export function corsFromEnv(): MiddlewareHandler<AppEnv> {
   return async function corsFromEnv(c, next) {
-    const setting = c.env.CORS_ALLOW_ORIGINS ?? "";
-    const origins = allowedOrigins(setting);
+    const origins = setting(c.env, "CORS_ALLOW_ORIGINS");
     if (origins.length === 0) return next();
-    // Built once per isolate and setting, not per request.
-    if (cached?.setting !== setting) {
+    // Built once per isolate and origin list, not per request.
+    if (cached?.origins !== origins.join(",")) {
       cached = {
-        setting,
+        origins: origins.join(","),
         middleware: cors({
           origin: origins,
           allowMethods: ["DELETE"],

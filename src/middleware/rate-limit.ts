@@ -5,13 +5,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context";
 import { fault } from "../faults";
+import { setting } from "../settings";
 
 export interface RateLimitOptions {
   /** The limiter key for this request, e.g. `user:<id>`. */
   key: (c: Context<AppEnv>) => string;
 }
-
-const DEFAULT_PERIOD_SECONDS = 60;
 
 /**
  * @example app.delete("/v2.0/tokens", rateLimit({ key: (c) => `addr:${clientAddress(c)}` }), handler)
@@ -26,7 +25,7 @@ export function rateLimit({ key }: RateLimitOptions): MiddlewareHandler<AppEnv> 
       console.warn(JSON.stringify({ level: "warn", requestId: c.var.requestId, message: "rate limiter unavailable" }));
     }
     if (!allowed) {
-      const period = periodSeconds(c.env.RATE_LIMIT_PERIOD);
+      const period = setting(c.env, "RATE_LIMIT_PERIOD");
       throw fault(413, "Too many requests; retry later", {
         headers: { "Retry-After": String(period) },
         details: { retryAfter: new Date(Date.now() + period * 1000).toISOString() },
@@ -38,8 +37,3 @@ export function rateLimit({ key }: RateLimitOptions): MiddlewareHandler<AppEnv> 
 
 /** The client's address as Cloudflare reports it. */
 export const clientAddress = (c: Context): string => c.req.header("CF-Connecting-IP") ?? "unknown";
-
-function periodSeconds(value: string | undefined): number {
-  const seconds = Number(value);
-  return Number.isInteger(seconds) && seconds > 0 ? seconds : DEFAULT_PERIOD_SECONDS;
-}

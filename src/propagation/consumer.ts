@@ -5,12 +5,10 @@
  * goes to the dead-letter queue.
  * @module
  */
-import { type KeystoneClient, keystoneClient } from "../authority/keystone";
-import { keystoneConfig } from "../authority/keystone-config";
-import { ConfigurationError } from "../authority/types";
-import { positiveInt } from "../authority/upstream-fetch";
+import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../faults";
 import { feedWriter } from "../feed/writer";
+import { ConfigurationError, setting } from "../settings";
 import { revocationStore } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { isSealed, openPropagation, propagationKeyring } from "./encryption";
@@ -42,7 +40,7 @@ export async function deliverPropagations(
   env: Env,
   { write = console.log, keystone }: DeliverOptions = {},
 ): Promise<void> {
-  const base = positiveInt(env.PROPAGATION_RETRY_BASE_SECONDS, 5);
+  const base = setting(env, "PROPAGATION_RETRY_BASE_SECONDS");
   const store = revocationStore(env.REVOCATIONS);
   let client = keystone;
   // One message at a time: a batch is small, and Keystone is better asked gently when it struggles.

@@ -3,15 +3,10 @@
  * so that the queue and its dead-letter queue hold ciphertext only. Format in `docs/storage.md`.
  * @module
  */
-import { ConfigurationError } from "../authority/types";
+import { type SettingsSource, setting } from "../settings";
 
 /** The version of the sealed format; part of the associated data, so a message of another cannot open. */
 export const SEALED_VERSION = 2;
-
-/** The key setting is missing or malformed: the deployment must be fixed, so this is a 500. */
-export class PropagationKeyError extends ConfigurationError {
-  override name = "PropagationKeyError";
-}
 
 /**
  * What travels on the queue. Everything but `ct` is in clear and secret-free: the format version,
@@ -39,22 +34,24 @@ export interface PropagationKeyring {
   readonly previous?: PropagationKey | undefined;
 }
 
-export type PropagationKeySettings = Pick<Env, "PROPAGATION_KEY" | "PROPAGATION_KEY_PREVIOUS">;
+export type PropagationKeySettings = Pick<SettingsSource, "PROPAGATION_KEY" | "PROPAGATION_KEY_PREVIOUS">;
 
-const KEY_BYTES = 32;
 const IV_BYTES = 12;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
- * Checks the key settings without importing them; throws {@link PropagationKeyError} naming the
+ * Checks the key settings without importing them; throws `PropagationKeyError` naming the
  * setting at fault, never its value. The authority calls it when it is built, so that keystone mode
  * without a key fails at once rather than at the first revocation.
  * @example checkPropagationKeys(env) // throws unless PROPAGATION_KEY is 32 bytes in base64
  */
 export function checkPropagationKeys(settings: PropagationKeySettings): void {
-  keyBytes(settings.PROPAGATION_KEY, "PROPAGATION_KEY", true);
-  keyBytes(settings.PROPAGATION_KEY_PREVIOUS, "PROPAGATION_KEY_PREVIOUS", false);
+  keyTexts(settings);
+}
+
+function keyTexts(settings: PropagationKeySettings): { current: string; previous: string | undefined } {
+  return { current: setting(settings, "PROPAGATION_KEY"), previous: setting(settings, "PROPAGATION_KEY_PREVIOUS") };
 }
 
 // Imported once per isolate and setting: the settings do not change while an isolate lives.
@@ -65,14 +62,13 @@ const keyrings = new Map<string, Promise<PropagationKeyring>>();
  * @example const keyring = await propagationKeyring(env); await sealPropagation(message, keyring)
  */
 export async function propagationKeyring(settings: PropagationKeySettings): Promise<PropagationKeyring> {
-  const current = keyBytes(settings.PROPAGATION_KEY, "PROPAGATION_KEY", true) as Uint8Array;
-  const previous = keyBytes(settings.PROPAGATION_KEY_PREVIOUS, "PROPAGATION_KEY_PREVIOUS", false);
-  const cacheKey = `${settings.PROPAGATION_KEY}\n${settings.PROPAGATION_KEY_PREVIOUS ?? ""}`;
+  const { current, previous } = keyTexts(settings);
+  const cacheKey = `${current}\n${previous ?? ""}`;
   let keyring = keyrings.get(cacheKey);
   if (!keyring) {
     keyring = (async () => ({
-      current: await importKey(current),
-      previous: previous ? await importKey(previous) : undefined,
+      current: await importKey(keyBytes(current)),
+      previous: previous === undefined ? undefined : await importKey(keyBytes(previous)),
     }))();
     keyrings.set(cacheKey, keyring);
   }
@@ -142,20 +138,9 @@ async function importKey(bytes: Uint8Array): Promise<PropagationKey> {
   return { kid: toBase64url(new Uint8Array(digest, 0, 8)), key };
 }
 
-function keyBytes(value: string | undefined, name: string, required: boolean): Uint8Array | undefined {
-  const text = value?.trim() ?? "";
-  if (text === "") {
-    if (!required) return undefined;
-    throw new PropagationKeyError(
-      `${name} is not set: the keystone authority encrypts its queue messages with it ` +
-        "(32 random bytes in base64: `head -c 32 /dev/urandom | base64 | npx wrangler secret put PROPAGATION_KEY`)",
-    );
-  }
-  const bytes = fromBase64url(text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
-  if (bytes?.byteLength !== KEY_BYTES) {
-    throw new PropagationKeyError(`${name} must be ${KEY_BYTES} random bytes in base64 (44 characters)`);
-  }
-  return bytes;
+// The text passed the setting's rule (src/settings): 32 bytes in base64 or base64url.
+function keyBytes(text: string): Uint8Array {
+  return fromBase64url(text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")) as Uint8Array;
 }
 
 function toBase64url(bytes: Uint8Array): string {

@@ -4,9 +4,9 @@
  * @module
  */
 import { isCurrent, type TokenIdentity } from "../authority";
-import { keystoneClient } from "../authority/keystone";
-import { keystoneConfig } from "../authority/keystone-config";
+import { keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../faults";
+import { setting } from "../settings";
 import type { RevocationRecord } from "../store/revocations";
 import type { PresentedToken } from "../token";
 import { propagationKeyring, sealPropagation } from "./encryption";
@@ -18,7 +18,7 @@ export class PropagationUnavailable extends ServiceUnavailable {
 }
 
 /** Whether revocations must also reach the upstream authority. */
-export const propagates = (env: Env): boolean => env.TOKEN_AUTHORITY === "keystone";
+export const propagates = (env: Env): boolean => setting(env, "TOKEN_AUTHORITY") === "keystone";
 
 /**
  * For a token already revoked here: what the upstream says of it, asked fresh, when the upstream

@@ -1,5 +1,5 @@
 /**
- * Test helpers for RPC calls and KV operation counts.
+ * Test helpers for RPC calls: what a call rejects with, and a lookup binding that always fails.
  * @module
  */
 
@@ -13,40 +13,6 @@ export function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     () => undefined,
     (error: unknown) => error,
   );
-}
-
-/** One call on a counted KV namespace. */
-export interface KvCall {
-  method: string;
-  /** Keys asked for: 1 for a single get, the array's length for a bulk get. */
-  keys: number;
-  bulk: boolean;
-  options: unknown;
-}
-
-/**
- * Wraps a real KV namespace (never replaces it) and records every method call on it.
- * @example const { kv, calls } = countingKv(env.REVOCATIONS);
- */
-export function countingKv(real: KVNamespace): { kv: KVNamespace; calls: KvCall[] } {
-  const calls: KvCall[] = [];
-  const kv = new Proxy(real, {
-    get(target, property) {
-      const value = Reflect.get(target, property);
-      if (typeof value !== "function") return value;
-      return (...args: unknown[]) => {
-        const [key, options] = args;
-        calls.push({
-          method: String(property),
-          keys: Array.isArray(key) ? key.length : 1,
-          bulk: Array.isArray(key),
-          options,
-        });
-        return value.apply(target, args);
-      };
-    },
-  });
-  return { kv, calls };
 }
 
 const LOOKUP_METHODS = new Set<PropertyKey>(["isRevoked", "getRevocation", "checkMany"]);

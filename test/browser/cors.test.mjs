@@ -6,19 +6,18 @@
  * @module
  */
 // JavaScript, not TypeScript: this file runs in Node, and the project type-checks for workerd only.
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { putLocal } from "../../scripts/local-kv.ts";
-import { registryEntry } from "../../src/authority/registry.ts";
+import { registryEntry } from "../../src/authority/registry/index.ts";
 import { expirationFor } from "../../src/store/revocations.ts";
 import { loadContract } from "../support/openapi-contract.ts";
 import { scanForSecrets } from "../support/scan-secrets.ts";
+import { wranglerDev } from "../support/wrangler-dev.mjs";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 // The switches the issue asks for. `launch()` gives Chromium a new, empty profile of its own
@@ -44,7 +43,7 @@ const PAGE = readFileSync(new URL("./page.html", import.meta.url));
 const DEFAULT_PREFLIGHT_SECONDS = 5;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** @type {import("node:child_process").ChildProcess | undefined} */
+/** @type {import("../support/wrangler-dev.mjs").WranglerDev | undefined} */
 let dev;
 let devOutput = "";
 /**
@@ -140,7 +139,7 @@ function revokeInPage(page, token) {
 async function linesUpTo(from, requestId) {
   const found = () => workerLines.findIndex((line, i) => i >= from && line.requestId === requestId);
   while (found() === -1) {
-    if (dev?.exitCode !== null) throw new Error(`wrangler dev exited:\n${devOutput}`);
+    if (dev?.child.exitCode !== null) throw new Error(`wrangler dev exited:\n${devOutput}`);
     await new Promise((resolve) => {
       lineWaiters.add(resolve);
     });
@@ -183,23 +182,10 @@ async function servePage() {
   return `http://127.0.0.1:${address.port}`;
 }
 
-/** @param {number} port */
-function portAnswers(port) {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.end();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`no Chromium at ${CHROMIUM}: run \`bash scripts/install-chromium.sh\` (root) or set CHROMIUM_PATH`);
   }
-  if (await portAnswers(PORT)) throw new Error(`127.0.0.1:${PORT} is in use: set BROWSER_E2E_PORT`);
   work = mkdtempSync(join(tmpdir(), "token-revocation-browser-"));
   allowed = await servePage();
   refused = await servePage();
@@ -221,43 +207,16 @@ beforeAll(async () => {
   const state = join(work, "state");
   putLocal("TOKENS", entries, { persistTo: state });
 
-  const vars = { TOKEN_AUTHORITY: "registry", CORS_ALLOW_ORIGINS: allowed };
-  dev = spawn(
-    "node_modules/.bin/wrangler",
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(PORT),
-      "--inspector-port",
-      String(INSPECTOR_PORT),
-      "--persist-to",
-      state,
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, detached: true },
-  );
-  // Its own process group (detached), so that one signal stops wrangler and its workerd; stopped
-  // here too if this process ends without afterAll.
-  const group = dev.pid;
-  process.once("exit", () => {
-    if (group && dev?.exitCode === null) process.kill(-group, "SIGTERM");
+  dev = await wranglerDev({
+    port: PORT,
+    inspectorPort: INSPECTOR_PORT,
+    persistTo: state,
+    vars: { TOKEN_AUTHORITY: "registry", CORS_ALLOW_ORIGINS: allowed },
+    portSetting: "BROWSER_E2E_PORT",
+    onOutput: readDevOutput,
   });
-  dev.stdout?.on("data", readDevOutput);
-  dev.stderr?.on("data", readDevOutput);
-  dev.once("exit", wakeWaiters);
-  // Up when an unauthenticated DELETE gets the contract's 401.
-  for (;;) {
-    if (dev.exitCode !== null) throw new Error(`wrangler dev exited:\n${devOutput}`);
-    const response = await fetch(`${EDGE}/v2.0/tokens`, { method: "DELETE" }).catch(() => undefined);
-    if (response?.status === 401) {
-      checkContract("DELETE", response.url, observed(response));
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  dev.child.once("exit", wakeWaiters);
+  checkContract("DELETE", dev.firstAnswer.url, observed(dev.firstAnswer));
 
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: SWITCHES });
 });
@@ -286,23 +245,10 @@ afterAll(async () => {
   } finally {
     await browser?.close();
     for (const server of pageServers) server.close();
-    await stopDev();
+    await dev?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   }
 });
-
-async function stopDev() {
-  if (!dev?.pid || dev.exitCode !== null) return;
-  const exited = new Promise((resolve) => dev?.once("exit", resolve));
-  process.kill(-dev.pid, "SIGTERM");
-  await exited;
-  // workerd may outlive wrangler by a moment, holding the port that the next run needs.
-  try {
-    process.kill(-dev.pid, "SIGKILL");
-  } catch {
-    // Nothing left of the group.
-  }
-}
 
 describe("Chromium", () => {
   it("runs headless with the given switches and a new, empty profile", async () => {

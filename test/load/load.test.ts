@@ -4,6 +4,7 @@
  * @module
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mintToken } from "../../scripts/mint-token";
 import { type RegistryRecord, registryEntry } from "../../src/authority/registry";
 import { type RevocationRecord, revocationKey } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
@@ -42,15 +43,6 @@ afterAll(async () => {
   await server?.dispose();
   console.log(JSON.stringify({ load: figures }));
 });
-
-/** 32 random bytes, base64url: the shape `npm run tokens` mints. */
-function mintToken(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-}
 
 /** Registers tokens in the worker's TOKENS namespace, as `npm run tokens -- issue` would. */
 const register = (specs: Spec[]): Promise<Registered[]> => registerOn(server, specs);

@@ -1,6 +1,7 @@
 /**
- * A wrapper around a real KV binding that counts reads and writes and fails them on demand.
- * Everything that is not failed is delegated to the real namespace: there is no fake KV here.
+ * The one wrapper around a real KV binding in the tests: it records every call (method, keys,
+ * options), counts reads and writes, and fails them on demand. Everything that is not failed is
+ * delegated to the real namespace: there is no fake KV here.
  * @module
  */
 
@@ -27,10 +28,21 @@ export interface KvFaultRule {
   when?: (key: string) => boolean;
 }
 
+/** One call on the namespace, as the code under test made it. */
+export interface KvCall {
+  method: string;
+  /** Keys asked for: 1 for a single get, the array's length for a bulk get. */
+  keys: number;
+  bulk: boolean;
+  options: unknown;
+}
+
 /** The counting, fault-injecting wrapper and its controls. */
 export interface WatchedKv {
   /** Pass this where the worker expects the binding. */
   readonly kv: KVNamespace;
+  /** Every call made on the namespace, failed ones included, in order. */
+  readonly calls: KvCall[];
   /** Operations that reached the real namespace, by kind. */
   readonly counts: { reads: number; writes: number; failedReads: number; failedWrites: number };
   /** Keys written through the wrapper (successful writes only), in order. */
@@ -45,15 +57,18 @@ export interface WatchedKv {
 const TIMEOUT_DELAY_MS = 20;
 
 /**
+ * Wraps `real`; `faults` are injected from the start, as {@link WatchedKv.inject} would.
  * @example
  * const revocations = watchKv(env.REVOCATIONS);
  * revocations.inject({ operation: "write", fault: "429" });
  * await call("/v2.0/tokens", { token, bindings: { REVOCATIONS: revocations.kv } }); // 503
+ * @example const broken = watchKv(env.TOKENS, [{ operation: "read", fault: "throw" }]).kv;
  */
-export function watchKv(real: KVNamespace): WatchedKv {
+export function watchKv(real: KVNamespace, faults: KvFaultRule[] = []): WatchedKv {
+  const calls: KvCall[] = [];
   const counts = { reads: 0, writes: 0, failedReads: 0, failedWrites: 0 };
   const writtenKeys: string[] = [];
-  let rules: KvFaultRule[] = [];
+  let rules: KvFaultRule[] = [...faults];
 
   const kv = new Proxy(real, {
     get(target, property, receiver) {
@@ -66,8 +81,14 @@ export function watchKv(real: KVNamespace): WatchedKv {
           : undefined;
       // biome-ignore lint/complexity/noBannedTypes: any KV method, called with its own arguments.
       const method = (value as Function).bind(target);
-      if (!operation) return method;
+      if (!operation) {
+        return function recorded(...args: unknown[]) {
+          calls.push(callOf(property, args));
+          return method(...args);
+        };
+      }
       return async function watched(...args: unknown[]) {
+        calls.push(callOf(property, args));
         const key = typeof args[0] === "string" ? args[0] : "";
         const rule = rules.find((r) => r.operation === operation && (!r.when || r.when(key)));
         if (rule) {
@@ -89,6 +110,7 @@ export function watchKv(real: KVNamespace): WatchedKv {
 
   return {
     kv,
+    calls,
     counts,
     writtenKeys,
     inject(rule) {
@@ -100,8 +122,13 @@ export function watchKv(real: KVNamespace): WatchedKv {
     resetCounts() {
       counts.reads = counts.writes = counts.failedReads = counts.failedWrites = 0;
       writtenKeys.length = 0;
+      calls.length = 0;
     },
   };
+}
+
+function callOf(method: string, [key, options]: unknown[]): KvCall {
+  return { method, keys: Array.isArray(key) ? key.length : 1, bulk: Array.isArray(key), options };
 }
 
 // The messages mimic what the runtime's KV binding throws, since the store recognises 429 by its text.

@@ -4,12 +4,12 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../src/authority/types";
 import { FeedCopy } from "../../src/feed/copy";
 import { AnswerReuse } from "../../src/feed/reuse";
 import { feedSettings } from "../../src/feed/settings";
 import { FEED_SHARDS, shardFor } from "../../src/feed/shards";
 import type { FeedHead, WireEntry } from "../../src/feed/wire";
+import { ConfigurationError } from "../../src/settings";
 
 const SIZE = 4;
 const HOUR = 3600_000;

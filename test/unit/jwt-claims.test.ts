@@ -3,7 +3,7 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { claimAt, identityFromClaims } from "../../src/authority/claims";
+import { claimAt, identityFromClaims } from "../../src/authority/jwt/claims";
 
 const exp = 2_000_000_000;
 

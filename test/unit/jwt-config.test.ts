@@ -3,8 +3,8 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { ConfigurationError } from "../../src/authority";
-import { type JwtSettings, jwtConfig } from "../../src/authority/jwt-config";
+import { type JwtSettings, jwtConfig } from "../../src/authority/jwt/config";
+import { ConfigurationError } from "../../src/settings";
 
 const base: JwtSettings = {
   JWT_ISSUER: "https://id.example",

@@ -10,10 +10,10 @@ import {
   mapRoles,
   parseRoleMap,
   riskyProjectGrants,
-} from "../../src/authority/keystone-roles";
-import { ConfigurationError } from "../../src/authority/types";
+} from "../../src/authority/keystone/roles";
 import { mayRevokeOthers, mayRevokeTokenOf } from "../../src/policy/revoke-policy";
 import { levelOf } from "../../src/policy/roles";
+import { ConfigurationError } from "../../src/settings";
 
 const EXPIRES = "2030-01-01T00:00:00.000000Z";
 // Keystone's bootstrap roles imply one another: an admin's token lists admin, member and reader.

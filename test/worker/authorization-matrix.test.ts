@@ -6,21 +6,14 @@
 import { describe, expect, it } from "vitest";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
+import { CONTRACT_ROLES, type ContractRole, FAULT_ROOT_KEYS } from "../support/contract";
 import { call, env, faultOf, type Issued, issue, storedRevocation } from "./helpers";
 
-const ROLES = [
-  "identity:service-admin",
-  "identity:admin",
-  "identity:user-admin",
-  "identity:user-manage",
-  "identity:default",
-] as const;
 const STATES = ["valid", "expired", "revoked", "unknown"] as const;
 type State = (typeof STATES)[number];
-type Role = (typeof ROLES)[number];
 
 /** What the contract says another user's token gets, written out by hand. */
-const OTHER: Record<Role, Record<"same" | "other", Record<State, number>>> = {
+const OTHER: Record<ContractRole, Record<"same" | "other", Record<State, number>>> = {
   "identity:service-admin": {
     same: { valid: 204, expired: 404, revoked: 404, unknown: 404 },
     other: { valid: 204, expired: 404, revoked: 404, unknown: 404 },
@@ -44,7 +37,6 @@ const OTHER: Record<Role, Record<"same" | "other", Record<State, number>>> = {
 };
 /** Naming your own token: it is revoked if it is still good, else the caller is not authenticated. */
 const SELF: Record<State, number> = { valid: 204, expired: 401, revoked: 401, unknown: 401 };
-const FAULT: Record<number, string> = { 401: "unauthorized", 403: "forbidden", 404: "itemNotFound" };
 
 async function tokenIn(state: State, role: string, domain: string): Promise<Issued | { token: string }> {
   if (state === "unknown") return { token: `unknown-${crypto.randomUUID()}` };
@@ -57,7 +49,7 @@ async function revocationOf(token: string) {
   return env.REVOCATIONS.get(revocationKey(await hashToken(token)), "text");
 }
 
-describe.each(ROLES)("caller %s", (role) => {
+describe.each(CONTRACT_ROLES)("caller %s", (role) => {
   describe.each(["same", "other"] as const)("target in the %s domain", (where) => {
     it.each(STATES)("another user's %s token", async (state) => {
       const caller = await issue({ role, domain: "acme" });
@@ -75,7 +67,7 @@ describe.each(ROLES)("caller %s", (role) => {
         expect((await call("/v2.0/tokens", { token: target.token })).status).toBe(401);
         expect((await call(`/v2.0/tokens/${target.token}`, { token: caller.token })).status).toBe(404);
       } else {
-        expect((await faultOf(res))[0]).toBe(FAULT[expected]);
+        expect((await faultOf(res))[0]).toBe(FAULT_ROOT_KEYS[expected]);
         expect(await revocationOf(target.token)).toBe(before);
       }
       // The caller's own token is never touched by revoking another.

@@ -7,12 +7,6 @@ import { FAULT_KEYS } from "../../src/faults";
 import { type KvFault, type KvOperation, watchKv } from "../support/watched-kv";
 import { call, env, faultOf, issue, ORIGIN } from "./helpers";
 
-/** The real namespace behind a counting, fault-injecting wrapper. */
-function countingWrites(kv: KVNamespace): { kv: KVNamespace; writes: () => number } {
-  const watched = watchKv(kv);
-  return { kv: watched.kv, writes: () => watched.counts.writes };
-}
-
 async function expectFault(res: Response, status: number) {
   expect(res.status).toBe(status);
   expect(res.headers.get("Content-Type")).toBe("application/json");
@@ -34,9 +28,9 @@ describe("the caller's X-Auth-Token", () => {
     ["two values", { "X-Auth-Token": "abc, def" }],
   ];
   it.each(cases)("%s: 401, no write", async (_, headers) => {
-    const store = countingWrites(env.REVOCATIONS);
+    const store = watchKv(env.REVOCATIONS);
     await expectFault(await call("/v2.0/tokens", { headers, bindings: { REVOCATIONS: store.kv } }), 401);
-    expect(store.writes()).toBe(0);
+    expect(store.counts.writes).toBe(0);
   });
 });
 
@@ -59,9 +53,9 @@ describe("the tokenId", () => {
     ["U+00A0, just past the C1 range", "/v2.0/tokens/abc%C2%A0def", 404],
   ];
   it.each(cases)("%s: %s -> %i, no write", async (_, path, status) => {
-    const store = countingWrites(env.REVOCATIONS);
+    const store = watchKv(env.REVOCATIONS);
     await expectFault(await call(path, { token: (await admin).token, bindings: { REVOCATIONS: store.kv } }), status);
-    expect(store.writes()).toBe(0);
+    expect(store.counts.writes).toBe(0);
   });
 
   it("C1 controls are named as control characters, as C0 ones are", async () => {
@@ -76,14 +70,14 @@ describe("the tokenId", () => {
 describe("a request body", () => {
   it("by Content-Length: 400, no write", async () => {
     const user = await issue();
-    const store = countingWrites(env.REVOCATIONS);
+    const store = watchKv(env.REVOCATIONS);
     const res = await call("/v2.0/tokens", {
       token: user.token,
       body: "tokenId=x",
       bindings: { REVOCATIONS: store.kv },
     });
     await expectFault(res, 400);
-    expect(store.writes()).toBe(0);
+    expect(store.counts.writes).toBe(0);
   });
 
   it("chunked, through the runtime's HTTP layer: 400, no write", async () => {
@@ -138,18 +132,15 @@ describe("methods and paths", () => {
     "/",
   ])("DELETE %s: 404, no write", async (path) => {
     const user = await issue();
-    const store = countingWrites(env.REVOCATIONS);
+    const store = watchKv(env.REVOCATIONS);
     await expectFault(await call(path, { token: user.token, bindings: { REVOCATIONS: store.kv } }), 404);
-    expect(store.writes()).toBe(0);
+    expect(store.counts.writes).toBe(0);
   });
 });
 
 describe("KV failing", () => {
-  const failing = (kv: KVNamespace, operation: KvOperation, fault: KvFault = "throw") => {
-    const watched = watchKv(kv);
-    watched.inject({ operation, fault });
-    return watched.kv;
-  };
+  const failing = (kv: KVNamespace, operation: KvOperation, fault: KvFault = "throw") =>
+    watchKv(kv, [{ operation, fault }]).kv;
 
   it("on read: 503 with Retry-After, nothing written", async () => {
     const admin = await issue({ role: "identity:admin" });

@@ -13,6 +13,7 @@ import { SEGMENT_SIZE } from "../../src/feed/wire";
 import type { RevocationRecord } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
 import { rejectionOf } from "../aux/rpc";
+import { revocationRecord } from "./helpers";
 
 /** A feed instance of its own per test. */
 const newFeed = () => env.REVOCATION_FEED.getByName(`test-${crypto.randomUUID()}`);
@@ -25,14 +26,7 @@ async function revocation(): Promise<{
   record: RevocationRecord;
 }> {
   const digest = await hashToken(`tok-${crypto.randomUUID()}`);
-  const record: RevocationRecord = {
-    revokedAt: new Date().toISOString(),
-    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-    userId: "u-1",
-    domainId: "acme",
-    revokedBy: "u-1",
-    reason: "self",
-  };
+  const record = revocationRecord();
   return { digest, entry: { digest, revokedAt: record.revokedAt, expiresAt: record.expiresAt }, record };
 }
 

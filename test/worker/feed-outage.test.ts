@@ -7,7 +7,6 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { shardFor } from "../../src/feed/shards";
-import { countingKv } from "../aux/rpc";
 import { laggingKv } from "../support/lagging-kv";
 import { lookupOver, newLocation, nextInterval } from "../support/reader";
 import { issueToken, send } from "../support/watched-call";
@@ -38,7 +37,7 @@ describe("the feed cannot be read", () => {
     const unrevoked = `never-issued-${crypto.randomUUID()}`;
     const feed = watchFeed(env.REVOCATION_FEED);
     feed.inject({ fault: "throw" });
-    const { kv, calls } = countingKv(env.REVOCATIONS);
+    const { kv, calls } = watchKv(env.REVOCATIONS);
     const lookup = lookupOver(kv, { feed: feed.feed });
 
     for (let i = 0; i < 3; i++) {
@@ -92,7 +91,7 @@ describe("the feed cannot be read", () => {
     const user = await revoked();
     const feed = watchFeed(env.REVOCATION_FEED);
     feed.inject({ fault: "slow", delayMs: 500 });
-    const { kv, calls } = countingKv(env.REVOCATIONS);
+    const { kv, calls } = watchKv(env.REVOCATIONS);
     const lines: string[] = [];
     const lookup = lookupOver(kv, {
       feed: feed.feed,
@@ -114,7 +113,7 @@ describe("the feed cannot be read", () => {
       match: () => Promise.reject(new Error("injected fault: cache unavailable")),
       put: () => Promise.reject(new Error("injected fault: cache unavailable")),
     } as unknown as Cache;
-    const { kv, calls } = countingKv(laggingKv(env.REVOCATIONS));
+    const { kv, calls } = watchKv(laggingKv(env.REVOCATIONS));
     const lookup = lookupOver(kv, { feed: feed.feed, state: newLocation({ cache: () => broken }) });
     expect(await lookup.isRevoked(user.token)).toBe(true);
     expect(calls).toEqual([]);

@@ -5,8 +5,10 @@
  */
 
 import fc from "fast-check";
+import { base64url } from "jose";
 import { expect, it } from "vitest";
 import { setConsoleQuiet } from "../support/capture-console";
+import { CONTRACT_ROLES, FAULT_ROOT_KEYS } from "../support/contract";
 import { rememberSecret } from "../support/leak-watch";
 import { issueToken, send } from "../support/watched-call";
 import { watchKv } from "../support/watched-kv";
@@ -79,24 +81,10 @@ const HOSTILE = [
 ];
 
 /** The roles a real caller or target may hold, including ones outside the table. */
-const ROLES = [
-  "identity:service-admin",
-  "identity:admin",
-  "identity:user-admin",
-  "identity:user-manage",
-  "identity:default",
-  "IDENTITY:ADMIN",
-  "none",
-];
+const ROLES = [...CONTRACT_ROLES, "IDENTITY:ADMIN", "none"];
 
 type Real = { real: { role: string; domain: "acme" | "globex"; expired: boolean } };
 type Value = string | Real;
-
-const base64url = (text: string): string =>
-  btoa(String.fromCharCode(...new TextEncoder().encode(text)))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
 
 /**
  * JWT-shaped strings: the storage digest of a JWS is taken from its unverified `iss` and `jti`
@@ -128,7 +116,9 @@ const jwtShaped = fc
     fc.boolean(),
   )
   .map(([header, payload, signature, encode]) =>
-    encode ? `${base64url(header)}.${base64url(payload)}.${signature}` : `${header}.${payload}.${signature}`,
+    encode
+      ? `${base64url.encode(header)}.${base64url.encode(payload)}.${signature}`
+      : `${header}.${payload}.${signature}`,
   );
 
 const hostileString = fc.oneof(
@@ -254,18 +244,6 @@ const request = fc.record({
 
 type CaseOf<A> = A extends fc.Arbitrary<infer T> ? T : never;
 
-/** DESIGN section 1's fault table, written out here rather than imported from the code under test. */
-const FAULT_KEYS: Record<number, string> = {
-  400: "badRequest",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "itemNotFound",
-  405: "badMethod",
-  413: "overLimit",
-  500: "identityFault",
-  503: "serviceUnavailable",
-};
-
 /** A real token for a marker (registered now), or the hostile string itself. */
 /** The authorities the property runs under: the local registry, and HS256 JWTs. */
 type Authority = "registry" | "jwt";
@@ -389,11 +367,11 @@ async function hostileRequests(authority: Authority, runs: number): Promise<Map<
         return;
       }
       expect(revocations.counts.writes).toBe(0);
-      expect(Object.keys(FAULT_KEYS)).toContain(String(response.status));
+      expect(Object.keys(FAULT_ROOT_KEYS)).toContain(String(response.status));
       expect(response.headers.get("Content-Type")).toMatch(/^application\/json\b/);
       if (method === "HEAD") return; // the runtime strips a HEAD answer's body
       const body = JSON.parse(text) as Record<string, { code?: unknown; message?: unknown }>;
-      expect(Object.keys(body)).toEqual([FAULT_KEYS[response.status]]);
+      expect(Object.keys(body)).toEqual([FAULT_ROOT_KEYS[response.status]]);
       const fault = Object.values(body)[0];
       expect(fault?.code).toBe(response.status);
       expect(typeof fault?.message).toBe("string");

@@ -10,6 +10,7 @@ import { type RevocationGuardOptions, type RevocationLookupBinding, revocationGu
 import { RevocationLookup } from "../../src/index";
 import { aux } from "../aux/bindings";
 import { failingLookup } from "../aux/rpc";
+import { watchKv } from "../support/watched-kv";
 import { call, env, faultOf, issue } from "./helpers";
 
 const whoami = (sibling: Fetcher, headers: HeadersInit = {}) =>
@@ -142,10 +143,7 @@ describe("revocationGuard options", () => {
     const { token } = await issue();
     expect((await guarded({}, {})({ "X-Auth-Token": token })).status).toBe(503);
 
-    const brokenKv = new Proxy(env.REVOCATIONS, {
-      get: (target, property) =>
-        property === "get" ? () => Promise.reject(new Error("KV GET failed: 500")) : Reflect.get(target, property),
-    });
+    const brokenKv = watchKv(env.REVOCATIONS, [{ operation: "read", fault: "5xx" }]).kv;
     const lookup = new RevocationLookup(createExecutionContext(), { ...env, REVOCATIONS: brokenKv });
     const response = await guarded({ retryAfter: 30 }, { REVOCATION: lookup })({ "X-Auth-Token": token });
     expect(response.status).toBe(503);

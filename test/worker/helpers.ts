@@ -98,6 +98,22 @@ function withDefaults(headers: HeadersInit | undefined, token: string | undefine
   return result;
 }
 
+/**
+ * A revocation record as the worker writes one, for a token that expires in an hour.
+ * @example revocationRecord({ userId: "u-sealed" })
+ */
+export function revocationRecord(overrides: Partial<RevocationRecord> = {}): RevocationRecord {
+  return {
+    revokedAt: new Date().toISOString(),
+    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+    userId: "u-1",
+    domainId: "acme",
+    revokedBy: "u-1",
+    reason: "self",
+    ...overrides,
+  };
+}
+
 /** The stored revocation record for a token, read straight from KV. */
 export async function storedRevocation(token: string): Promise<{ value: RevocationRecord | null; metadata: unknown }> {
   const { value, metadata } = await env.REVOCATIONS.getWithMetadata<RevocationRecord>(

@@ -108,13 +108,3 @@ export async function mint(
 export async function inspect(token: string, settings: Partial<Env>) {
   return authorityFor({ ...env, ...settings } as Env).inspect(await presentToken(token));
 }
-
-export const b64url = (value: string | Uint8Array): string => {
-  const bytes = typeof value === "string" ? new TextEncoder().encode(value) : value;
-  return btoa(String.fromCharCode(...bytes))
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_")
-    .replace(/=+$/, "");
-};
-export const payloadOf = (jwt: string): JWTPayload =>
-  JSON.parse(atob((jwt.split(".")[1] as string).replace(/-/g, "+").replace(/_/g, "/")));

@@ -3,6 +3,7 @@
  * are stored under: `iss` + `jti`, so that another encoding or signature of the same token stays revoked.
  * @module
  */
+import { base64url, decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken, presentToken } from "../../src/token";
@@ -10,14 +11,12 @@ import { aux } from "../aux/bindings";
 import { call, env, faultOf } from "./helpers";
 import {
   AUDIENCE,
-  b64url,
   hmacKey,
   ISSUER,
   jwksSet,
   jwtSettings,
   mint,
   now,
-  payloadOf,
   SECRET,
   type SigningKey,
   signingKey,
@@ -36,7 +35,7 @@ async function issuer() {
 
 /** The same claims, `jti` included, signed again by another key: another string, the same token. */
 async function resign(token: string, key: SigningKey): Promise<string> {
-  const resigned = await mint(key, { claims: { ...payloadOf(token), iat: now() - 1 } });
+  const resigned = await mint(key, { claims: { ...decodeJwt(token), iat: now() - 1 } });
   expect(resigned).not.toBe(token);
   return resigned;
 }
@@ -51,11 +50,11 @@ const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc6
 /** The same ES256 token with its other valid signature: a re-encoding nobody needs a key for. */
 function malleate(token: string): string {
   const [header, payload, signature] = token.split(".") as [string, string, string];
-  const bytes = Uint8Array.from(atob(signature.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+  const bytes = base64url.decode(signature);
   const s = BigInt(`0x${[...bytes.slice(32)].map((b) => b.toString(16).padStart(2, "0")).join("")}`);
   const flipped = (P256_ORDER - s).toString(16).padStart(64, "0");
   const sBytes = Uint8Array.from(flipped.match(/../g) as string[], (hex) => Number.parseInt(hex, 16));
-  return `${header}.${payload}.${b64url(new Uint8Array([...bytes.slice(0, 32), ...sBytes]))}`;
+  return `${header}.${payload}.${base64url.encode(new Uint8Array([...bytes.slice(0, 32), ...sBytes]))}`;
 }
 
 describe("revoking a JWT", () => {
@@ -67,16 +66,16 @@ describe("revoking a JWT", () => {
 
     const record = await stored(token);
     expect(record).toMatchObject({ userId: "alice", domainId: "acme", revokedBy: "alice", reason: "self" });
-    expect((record as { expiresAt: string }).expiresAt).toBe(new Date(payloadOf(token).exp! * 1000).toISOString());
+    expect((record as { expiresAt: string }).expiresAt).toBe(new Date(decodeJwt(token).exp! * 1000).toISOString());
     // The key is the digest of iss + jti, computed here from the claims, not by the code under test;
     // and every key in the namespace is a bare digest, so none can hold a token or part of one.
-    const { iss, jti } = payloadOf(token);
+    const { iss, jti } = decodeJwt(token);
     const key = revocationKey(await hashToken(`jwt\n${JSON.stringify([iss, jti])}`));
     const keys = (await env.REVOCATIONS.list()).keys;
     expect(keys.map(({ name }) => name)).toContain(key);
     for (const { name } of keys) expect(name).toMatch(/^revoked:[A-Za-z0-9_-]{43}$/);
     // The record lives exactly as long as the token could be used: until its `exp`.
-    expect(keys.find(({ name }) => name === key)?.expiration).toBe(payloadOf(token).exp);
+    expect(keys.find(({ name }) => name === key)?.expiration).toBe(decodeJwt(token).exp);
     expect(JSON.stringify(record)).not.toContain(token);
 
     const again = await call("/v2.0/tokens", { token, bindings });
@@ -96,7 +95,7 @@ describe("revoking a JWT", () => {
 
     const revoked = await call(`/v2.0/tokens/${token}`, { token: admin, bindings });
     expect(revoked.status).toBe(204);
-    expect(await stored(token)).toMatchObject({ userId: "bob", revokedBy: payloadOf(admin).sub, reason: "admin" });
+    expect(await stored(token)).toMatchObject({ userId: "bob", revokedBy: decodeJwt(admin).sub, reason: "admin" });
 
     expect((await call("/v2.0/tokens", { token, bindings })).status).toBe(401);
     const resigned = await resign(token, ec);
@@ -140,7 +139,7 @@ describe("revoking a JWT", () => {
     expect((await call(`/v2.0/tokens/${other}`, { token: user, bindings })).status).toBe(403);
 
     const impostor = await signingKey("RS256", rsa.kid);
-    const forged = await mint(impostor, { claims: payloadOf(other) });
+    const forged = await mint(impostor, { claims: decodeJwt(other) });
     // Same iss + jti, so the same storage key; but it is not a valid token, so nothing is written.
     expect((await call("/v2.0/tokens", { token: forged, bindings })).status).toBe(401);
     expect(await stored(other)).toBeNull();
@@ -158,7 +157,7 @@ describe("revoking a JWT", () => {
     const token = await mint(hmacKey());
     expect((await call(`/v2.0/tokens/${token}`, { token: admin, bindings })).status).toBe(204);
     expect((await call("/v2.0/tokens", { token, bindings })).status).toBe(401);
-    expect(await aux.LOOKUP.isRevoked(await mint(hmacKey(), { claims: payloadOf(token) }))).toBe(true);
+    expect(await aux.LOOKUP.isRevoked(await mint(hmacKey(), { claims: decodeJwt(token) }))).toBe(true);
   });
 
   it("keys a token without jti by the whole token", async () => {
@@ -169,7 +168,7 @@ describe("revoking a JWT", () => {
     expect((await call("/v2.0/tokens", { token, bindings })).status).toBe(204);
     expect((await call("/v2.0/tokens", { token, bindings })).status).toBe(401);
     // The documented limit: without a jti, a re-signed copy is another token.
-    const resigned = await mint(ec, { claims: payloadOf(token), omit: ["jti"] });
+    const resigned = await mint(ec, { claims: decodeJwt(token), omit: ["jti"] });
     expect((await presentToken(resigned)).hash).not.toBe((await presentToken(token)).hash);
   });
 });

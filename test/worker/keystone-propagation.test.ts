@@ -6,9 +6,10 @@
  */
 import "../support/capture-console";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
 import { keystoneCacheScope } from "../../src/authority/keystone";
-import { keystoneConfig } from "../../src/authority/keystone-config";
+import { keystoneConfig } from "../../src/authority/keystone/config";
 import { validationCache } from "../../src/authority/validation-cache";
 import { shardFor } from "../../src/feed/shards";
 import worker from "../../src/index";
@@ -28,7 +29,8 @@ import { hashToken, presentToken } from "../../src/token";
 import { capturedLogs } from "../support/capture-console";
 import { rememberSecret } from "../support/leak-watch";
 import { OTHER_PROPAGATION_KEY, TEST_PROPAGATION_KEY } from "../support/propagation-key";
-import { call, env, faultOf, issue, storedRevocation } from "./helpers";
+import { watchKv } from "../support/watched-kv";
+import { call, env, faultOf, issue, revocationRecord, storedRevocation } from "./helpers";
 
 /** The real queue, counting sends; or, with `forward: false`, a queue that only records them. */
 function countingQueue({ forward = true } = {}): { queue: Queue; sent: unknown[] } {
@@ -47,24 +49,6 @@ function countingQueue({ forward = true } = {}): { queue: Queue; sent: unknown[]
   return { queue, sent };
 }
 
-/** The real KV namespace, counting writes. */
-function countingKv(): { kv: KVNamespace; puts: string[] } {
-  const puts: string[] = [];
-  const kv = new Proxy(env.REVOCATIONS, {
-    get(target, property) {
-      if (property === "put") {
-        return (key: string, ...rest: unknown[]) => {
-          puts.push(key);
-          return (target.put as (...args: unknown[]) => Promise<void>)(key, ...rest);
-        };
-      }
-      const value = Reflect.get(target, property);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { kv, puts };
-}
-
 // A Keystone that refuses connections: nothing listens on port 1.
 const UNREACHABLE_KEYSTONE: Partial<Env> = {
   TOKEN_AUTHORITY: "keystone",
@@ -81,18 +65,6 @@ function fernet(): string {
   return token;
 }
 
-function record(overrides: Partial<RevocationRecord> = {}): RevocationRecord {
-  return {
-    revokedAt: new Date().toISOString(),
-    expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-    userId: "u-keystone",
-    domainId: "default",
-    revokedBy: "u-keystone",
-    reason: "self",
-    ...overrides,
-  };
-}
-
 /** A message as the producer sends it: sealed under the test key (or the key given). */
 async function sealed(message: object, key = TEST_PROPAGATION_KEY): Promise<SealedPropagation> {
   return sealPropagation(message, await propagationKeyring({ PROPAGATION_KEY: key }));
@@ -101,7 +73,7 @@ async function sealed(message: object, key = TEST_PROPAGATION_KEY): Promise<Seal
 const plain = (token: string, overrides: Partial<RevocationRecord> = {}): PropagationMessage => ({
   authority: "keystone",
   token,
-  record: record(overrides),
+  record: revocationRecord(overrides),
 });
 
 async function deliver(bodies: unknown[], bindings: Partial<Env> = UNREACHABLE_KEYSTONE, attempts = 1) {
@@ -144,7 +116,7 @@ describe("which authorities propagate", () => {
 
   it("the registry: a revocation costs exactly one KV write and sends nothing to the queue", async () => {
     const { queue, sent } = countingQueue();
-    const { kv, puts } = countingKv();
+    const { kv, writtenKeys } = watchKv(env.REVOCATIONS);
     const admin = await issue({ role: "identity:admin" });
     const user = await issue();
 
@@ -159,7 +131,7 @@ describe("which authorities propagate", () => {
       bindings: { PROPAGATION_QUEUE: queue, REVOCATIONS: kv },
     });
     expect(byAdmin.status).toBe(204);
-    expect(puts).toHaveLength(2);
+    expect(writtenKeys).toHaveLength(2);
     expect(sent).toHaveLength(0);
   });
 
@@ -195,7 +167,7 @@ describe("the sealed message (AES-GCM under PROPAGATION_KEY)", () => {
     const { queue, sent } = countingQueue({ forward: false });
     const token = await presentToken(fernet());
     const bindings = { ...env, ...UNREACHABLE_KEYSTONE, PROPAGATION_QUEUE: queue } as Env;
-    const revoked = record({ userId: "u-sealed" });
+    const revoked = revocationRecord({ userId: "u-sealed" });
     await enqueue(bindings, token, revoked);
     await enqueue(bindings, token, revoked);
 
@@ -241,12 +213,12 @@ describe("the sealed message (AES-GCM under PROPAGATION_KEY)", () => {
     const ct = new Uint8Array(
       await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(JSON.stringify(plain("x")))),
     );
-    const b64 = (data: Uint8Array) =>
-      btoa(String.fromCharCode(...data))
-        .replace(/\+/g, "-")
-        .replace(/\//g, "_")
-        .replace(/=+$/, "");
-    const forged = { v: SEALED_VERSION, kid: keyring.current.kid, iv: b64(iv), ct: b64(ct) } as const;
+    const forged = {
+      v: SEALED_VERSION,
+      kid: keyring.current.kid,
+      iv: base64url.encode(iv),
+      ct: base64url.encode(ct),
+    } as const;
     expect(isSealed(forged)).toBe(true);
     expect(await openPropagation(forged, keyring)).toBeNull();
   });
@@ -288,7 +260,7 @@ describe("keystone mode without a usable PROPAGATION_KEY", () => {
     ["a malformed previous key", { PROPAGATION_KEY_PREVIOUS: "short" }],
   ])("%s: 500 identityFault naming nothing, and nothing written or queued", async (_name, broken) => {
     const { queue, sent } = countingQueue({ forward: false });
-    const { kv, puts } = countingKv();
+    const { kv, writtenKeys } = watchKv(env.REVOCATIONS);
     const caller = fernet();
     await cachedKeystoneCaller(caller);
     const response = await call("/v2.0/tokens", {
@@ -299,7 +271,7 @@ describe("keystone mode without a usable PROPAGATION_KEY", () => {
     const [root, fault] = await faultOf(response);
     expect(root).toBe("identityFault");
     expect(fault.message).not.toMatch(/PROPAGATION|key/i);
-    expect(puts).toEqual([]);
+    expect(writtenKeys).toEqual([]);
     expect(sent).toEqual([]);
   });
 });
@@ -361,7 +333,13 @@ describe("the queue consumer without a reachable Keystone", () => {
 
   it("drops an unencrypted message from an earlier version: never retried into the dead-letter queue", async () => {
     const token = fernet();
-    const legacy = { v: 1, authority: "keystone", token, tokenHash: await hashToken(token), record: record() };
+    const legacy = {
+      v: 1,
+      authority: "keystone",
+      token,
+      tokenHash: await hashToken(token),
+      record: revocationRecord(),
+    };
     const from = capturedLogs.length;
     const result = await deliver([legacy]);
     expect(result.explicitAcks).toEqual(["m0"]);

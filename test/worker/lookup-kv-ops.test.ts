@@ -8,8 +8,10 @@ import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
-import { countingKv, rejectionOf } from "../aux/rpc";
+import { rejectionOf } from "../aux/rpc";
+import { segment } from "../support/jws";
 import { newLocation } from "../support/reader";
+import { watchKv } from "../support/watched-kv";
 import { call, env, issue } from "./helpers";
 
 /**
@@ -17,7 +19,7 @@ import { call, env, issue } from "./helpers";
  * simulated location of its own (a fresh feed copy and no earlier answers) unless `state` is given.
  */
 function countedLookup(vars: Partial<Env> = {}, state: ReaderState = newLocation()) {
-  const { kv, calls } = countingKv(env.REVOCATIONS);
+  const { kv, calls } = watchKv(env.REVOCATIONS);
   const Located = class extends RevocationLookup {
     protected override readerState(): ReaderState {
       return state;
@@ -90,8 +92,6 @@ describe("KV operations per lookup", () => {
   });
 
   it("reads one key for two encodings of the same JWT, which share a storage digest", async () => {
-    const segment = (value: object) =>
-      btoa(JSON.stringify(value)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
     const claims = segment({ iss: "https://issuer.example", jti: crypto.randomUUID() });
     const [one, two] = [segment({ alg: "RS256" }), segment({ alg: "RS256", kid: "k1" })].map(
       (h) => `${h}.${claims}.c2ln`,

@@ -4,7 +4,7 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { lookupCacheTtl } from "../../src/lookup/cache-ttl";
+import { setting } from "../../src/settings";
 import { aux } from "../aux/bindings";
 import { rejectionOf } from "../aux/rpc";
 import { call, issue, storedRevocation } from "./helpers";
@@ -132,6 +132,7 @@ describe("refused input", () => {
 
 describe("LOOKUP_CACHE_TTL", () => {
   it("is whole seconds of at least 30, and 30 for anything else", () => {
+    const lookupCacheTtl = (value: string | undefined) => setting({ LOOKUP_CACHE_TTL: value }, "LOOKUP_CACHE_TTL");
     expect(lookupCacheTtl("30")).toBe(30);
     expect(lookupCacheTtl("300")).toBe(300);
     expect(lookupCacheTtl(undefined)).toBe(30);

@@ -6,12 +6,11 @@
 import { describe, expect, it } from "vitest";
 import { registryEntry } from "../../src/authority/registry";
 import { hashToken } from "../../src/token";
+import { FAULT_ROOT_KEYS } from "../support/contract";
 import { rememberSecret } from "../support/leak-watch";
 import { issueToken, send } from "../support/watched-call";
 import { watchKv } from "../support/watched-kv";
 import { env, faultOf, type Issued, storedRevocation } from "./helpers";
-
-const FAULT_KEY: Record<number, string> = { 401: "unauthorized", 403: "forbidden", 404: "itemNotFound" };
 
 /** Sends with both namespaces watched; returns the response and how many writes reached KV. */
 async function attempt(path: string, token: string | undefined, headers: Record<string, string> = {}) {
@@ -33,7 +32,7 @@ async function expectRefused(
 ): Promise<void> {
   expect(response.status).toBe(status);
   const [key, body] = await faultOf(response);
-  expect(key).toBe(FAULT_KEY[status]);
+  expect(key).toBe(FAULT_ROOT_KEYS[status]);
   expect(body.code).toBe(status);
   expect(writes).toBe(0);
   if (target) expect((await storedRevocation(target.token)).value).toBeNull();

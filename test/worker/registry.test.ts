@@ -7,11 +7,9 @@ import { describe, expect, it } from "vitest";
 import { registryKey } from "../../src/authority/registry";
 import { revocationKey } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
+import { segment } from "../support/jws";
 import { rememberSecret } from "../support/leak-watch";
 import { call, env, issue } from "./helpers";
-
-const segment = (value: object) =>
-  btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 
 /** A JWT-shaped opaque token: three base64url segments with an `iss` and a `jti` in the middle one. */
 function jwtShaped(signature: string, jti = crypto.randomUUID()): string {

@@ -4,13 +4,14 @@
  * @module
  */
 // JavaScript, not TypeScript: this file runs in Node, and the project type-checks for workerd only.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { wranglerDev } from "../../support/wrangler-dev.mjs";
 import { eventually, keystoneFromProcessEnv, keystoneStatus, login, SYSTEM } from "../keystone-api.ts";
 
 const run = promisify(execFile);
@@ -20,11 +21,10 @@ const PORT = Number(process.env.KEYSTONE_E2E_PORT ?? 8810);
 const INSPECTOR_PORT = Number(process.env.KEYSTONE_E2E_INSPECTOR_PORT ?? 9250);
 const EDGE = `http://127.0.0.1:${PORT}`;
 
-/** @type {import("node:child_process").ChildProcess | undefined} */
+/** @type {import("../../support/wrangler-dev.mjs").WranglerDev | undefined} */
 let dev;
 /** @type {string} */
 let work;
-let devOutput = "";
 /** @type {string} */
 let admin;
 
@@ -64,43 +64,14 @@ beforeAll(async () => {
     PROPAGATION_RETRY_BASE_SECONDS: "1",
     VALIDATION_CACHE_TTL: "300",
   };
-  dev = spawn(
-    "node_modules/.bin/wrangler",
-    [
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(PORT),
-      "--inspector-port",
-      String(INSPECTOR_PORT),
-      "--persist-to",
-      join(work, "state"),
-      "--env-file",
-      secrets,
-      "--show-interactive-dev-session=false",
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-    ],
-    { env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" }, detached: true },
-  );
-  dev.stdout?.on("data", (chunk) => {
-    devOutput += chunk;
+  dev = await wranglerDev({
+    port: PORT,
+    inspectorPort: INSPECTOR_PORT,
+    persistTo: join(work, "state"),
+    envFile: secrets,
+    vars,
+    portSetting: "KEYSTONE_E2E_PORT",
   });
-  dev.stderr?.on("data", (chunk) => {
-    devOutput += chunk;
-  });
-  // Up when an unauthenticated DELETE gets the contract's 401.
-  await eventually(
-    async () => {
-      if (dev?.exitCode !== null) throw new Error(`wrangler dev exited:\n${devOutput}`);
-      try {
-        return (await fetch(`${EDGE}/v2.0/tokens`, { method: "DELETE" })).status === 401;
-      } catch {
-        return false;
-      }
-    },
-    { timeoutMs: 100_000, everyMs: 500 },
-  );
   // System-scoped: only the admin of the whole cloud is identity:admin at the edge.
   admin = await login(ks, "admin", SYSTEM);
 });
@@ -108,10 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Keystone must be up for whatever runs next, even if the outage test failed half-way.
   if (!(await keystoneUp())) await run("bash", ["scripts/keystone/restart.sh"]);
-  if (dev?.pid) {
-    process.kill(-dev.pid, "SIGTERM");
-    await new Promise((resolve) => dev?.once("exit", resolve));
-  }
+  await dev?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -204,7 +172,7 @@ describe("wrangler dev in keystone mode, against the real Keystone", () => {
   it("no raw token appears in the worker's own log lines (request log and queue consumer)", () => {
     // wrangler dev's own access log ("[wrangler:info] DELETE /v2.0/tokens/...") prints request
     // paths; it is a local development tool, and deployed workers have invocation logs off.
-    const workerLines = devOutput.split("\n").filter((line) => line.trimStart().startsWith("{"));
+    const workerLines = (dev?.output() ?? "").split("\n").filter((line) => line.trimStart().startsWith("{"));
     expect(workerLines.some((line) => line.includes("revocation-propagation"))).toBe(true);
     for (const line of workerLines) expect(line).not.toMatch(/gAAAAA[\w-]{20,}/);
   });

@@ -6,12 +6,13 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { keystoneClient } from "../../../src/authority/keystone";
-import { keystoneConfig } from "../../../src/authority/keystone-config";
-import { forgetServiceTokens } from "../../../src/authority/keystone-session";
+import { keystoneConfig } from "../../../src/authority/keystone/config";
+import { forgetServiceTokens } from "../../../src/authority/keystone/session";
 import worker from "../../../src/index";
 import { isSealed, propagationKeyring, sealPropagation } from "../../../src/propagation/encryption";
 import { hashToken, presentToken } from "../../../src/token";
-import { call, env, faultOf, storedRevocation } from "../../worker/helpers";
+import { watchKv } from "../../support/watched-kv";
+import { call, env, faultOf, revocationRecord, storedRevocation } from "../../worker/helpers";
 import {
   domainIdOf,
   eventually,
@@ -194,13 +195,7 @@ describe("keystone authority: a failed step converges on retry", () => {
 
   it("the KV write fails after the send: 503; the consumer writes the record and Keystone forgets the token", async () => {
     const bob = await login(ks, "bob");
-    const failingKv = new Proxy(env.REVOCATIONS, {
-      get(target, property) {
-        if (property === "put") return async () => Promise.reject(new Error("KV unavailable"));
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const failingKv = watchKv(env.REVOCATIONS, [{ operation: "write", fault: "throw" }]).kv;
     const first = await call(`/v2.0/tokens/${bob}`, { token: admin, bindings: { REVOCATIONS: failingKv } });
     expect(first.status).toBe(503);
     await eventually(async () => (await storedRevocation(bob)).value !== null);
@@ -231,18 +226,7 @@ describe("the queue consumer against Keystone", () => {
   async function deliver(token: string, bindings: Partial<Env> = {}) {
     // Sealed as the producer seals it, under the suite's PROPAGATION_KEY.
     const message = await sealPropagation(
-      {
-        authority: "keystone",
-        token,
-        record: {
-          revokedAt: new Date().toISOString(),
-          expiresAt: new Date(Date.now() + 3600_000).toISOString(),
-          userId: "u",
-          domainId: "default",
-          revokedBy: "u",
-          reason: "self",
-        },
-      },
+      { authority: "keystone", token, record: revocationRecord() },
       await propagationKeyring(env),
     );
     const batch = createMessageBatch("token-revocation-propagation", [

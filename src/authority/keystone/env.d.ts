@@ -17,7 +17,7 @@ declare namespace Cloudflare {
     KEYSTONE_SERVICE_DOMAIN?: string;
     /** A fixed service token instead of the user/password (secret). */
     KEYSTONE_SERVICE_TOKEN?: string;
-    /** `scope:keystoneRole=v2Role` pairs, comma-separated (`system:admin=identity:admin`); see keystone-roles.ts. */
+    /** `scope:keystoneRole=v2Role` pairs, comma-separated (`system:admin=identity:admin`); see roles.ts. */
     KEYSTONE_ROLE_MAP?: string;
     /** Milliseconds to wait for Keystone; default 3000. */
     KEYSTONE_TIMEOUT_MS?: string;

@@ -3,9 +3,10 @@
  * understands. Pure: no I/O, so every rule is tested in plain Node (test/unit/keystone-roles.test.ts).
  * @module
  */
-import { ROLE_LEVELS } from "../policy/roles";
-import { ConfigurationError, type TokenIdentity } from "./types";
-import { isoInstant } from "./upstream-fetch";
+import { ROLE_LEVELS } from "../../policy/roles";
+import { ConfigurationError, type ConfigurationErrorClass } from "../../settings";
+import type { TokenIdentity } from "../types";
+import { isoInstant } from "../upstream-fetch";
 
 /** What a Keystone token is scoped to. Roles count only in the scope they were granted in. */
 export type KeystoneScope = "system" | "domain" | "project";
@@ -37,7 +38,7 @@ const DEFAULT_LEVEL = ROLE_LEVELS["identity:default"] as number;
  */
 export function parseRoleMap(
   value: string | undefined = DEFAULT_KEYSTONE_ROLE_MAP,
-  Invalid: new (message: string) => ConfigurationError = ConfigurationError,
+  Invalid: ConfigurationErrorClass = ConfigurationError,
 ): Map<string, string> {
   const source = value.trim() === "" ? DEFAULT_KEYSTONE_ROLE_MAP : value;
   const map = new Map<string, string>();

@@ -3,8 +3,8 @@
  * and the demo seed. Stores only token digests, so a leaked namespace yields no usable token.
  * @module
  */
-import { hashToken, type PresentedToken, presentToken, revocationSubject } from "../token";
-import { AuthorityUnavailable, type TokenAuthority, type TokenIdentity } from "./types";
+import { hashToken, type PresentedToken, presentToken, revocationSubject } from "../../token";
+import { AuthorityUnavailable, type TokenAuthority, type TokenIdentity } from "../types";
 
 /** One registered token, as stored under {@link registryKey}. */
 export interface RegistryRecord {

@@ -3,9 +3,10 @@
  * shortly before it expires, and renewed once when Keystone answers `401`.
  * @module
  */
-import type { KeystoneConfig } from "./keystone-config";
-import { AuthorityUnavailable } from "./types";
-import { type UpstreamFetchOptions, unexpectedStatus, upstreamFetch, upstreamJson } from "./upstream-fetch";
+
+import { AuthorityUnavailable } from "../types";
+import { type UpstreamFetchOptions, unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
+import type { KeystoneConfig } from "./config";
 
 /** A service token is renewed this long before Keystone says it expires. */
 export const RENEW_BEFORE_MS = 60_000;

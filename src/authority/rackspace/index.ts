@@ -3,18 +3,12 @@
  * `GET /v2.0/tokens/{tokenId}` and the service's admin `X-Auth-Token`.
  * @module
  */
-import type { PresentedToken } from "../token";
-import { ConfigurationError, type TokenAuthority, type TokenIdentity } from "./types";
-import {
-  DEFAULT_UPSTREAM_TIMEOUT_MS,
-  isoInstant,
-  positiveInt,
-  unexpectedStatus,
-  upstreamBaseUrl,
-  upstreamFetch,
-  upstreamJson,
-} from "./upstream-fetch";
-import { cachedAuthority, validationCacheTtl } from "./validation-cache";
+
+import { setting } from "../../settings";
+import type { PresentedToken } from "../../token";
+import type { TokenAuthority, TokenIdentity } from "../types";
+import { isoInstant, unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
+import { cachedAuthority } from "../validation-cache";
 
 export interface RackspaceConfig {
   /** Base URL without a trailing slash or `/v2.0`. */
@@ -23,22 +17,14 @@ export interface RackspaceConfig {
   readonly timeoutMs: number;
 }
 
-/** A Rackspace setting is missing or malformed: a deployment error, hence a 500. */
-export class RackspaceConfigError extends ConfigurationError {
-  override name = "RackspaceConfigError";
-}
-
 /**
  * @example rackspaceConfig(env).url // "https://identity.api.rackspacecloud.com"
  */
 export function rackspaceConfig(env: Env): RackspaceConfig {
-  const url = upstreamBaseUrl("IDENTITY_URL", env.IDENTITY_URL, /\/v2\.0$/, RackspaceConfigError);
-  const adminToken = env.IDENTITY_ADMIN_TOKEN;
-  if (!adminToken) throw new RackspaceConfigError("IDENTITY_ADMIN_TOKEN is not set");
   return {
-    url,
-    adminToken,
-    timeoutMs: positiveInt(env.IDENTITY_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
+    url: setting(env, "IDENTITY_URL"),
+    adminToken: setting(env, "IDENTITY_ADMIN_TOKEN"),
+    timeoutMs: setting(env, "IDENTITY_TIMEOUT_MS"),
   };
 }
 
@@ -86,7 +72,7 @@ export function rackspaceAuthority(env: Env): TokenAuthority {
   const fetcher: typeof fetch = binding ? (input, init) => binding.fetch(input, init) : fetch;
   return cachedAuthority(rackspaceClient(config, { fetcher }), {
     scope: `rackspace ${config.url}`,
-    ttlSeconds: validationCacheTtl(env),
+    ttlSeconds: setting(env, "VALIDATION_CACHE_TTL"),
   });
 }
 

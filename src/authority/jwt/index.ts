@@ -11,9 +11,9 @@ import {
   type JWTVerifyResult,
   jwtVerify,
 } from "jose";
+import { AuthorityUnavailable, type TokenAuthority } from "../types";
 import { identityFromClaims } from "./claims";
-import { type JwtConfig, type JwtKeySource, jwtConfig } from "./jwt-config";
-import { AuthorityUnavailable, type TokenAuthority } from "./types";
+import { type JwtConfig, type JwtKeySource, jwtConfig } from "./config";
 
 type KeyInput = Uint8Array | JWTVerifyGetKey;
 

@@ -3,14 +3,17 @@
  * and is told of revocations (`DELETE /v3/auth/tokens`), both with the worker's service token.
  * @module
  */
-import { checkPropagationKeys } from "../propagation/encryption";
-import type { PresentedToken } from "../token";
-import { type KeystoneConfig, keystoneConfig } from "./keystone-config";
-import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./keystone-roles";
-import { type KeystoneSession, keystoneSession } from "./keystone-session";
-import type { TokenAuthority } from "./types";
-import { unexpectedStatus, upstreamFetch, upstreamJson } from "./upstream-fetch";
-import { cachedAuthority, validationCacheTtl } from "./validation-cache";
+import { checkPropagationKeys } from "../../propagation/encryption";
+import { setting } from "../../settings";
+import type { PresentedToken } from "../../token";
+import type { TokenAuthority } from "../types";
+import { unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
+import { cachedAuthority } from "../validation-cache";
+import { type KeystoneConfig, keystoneConfig } from "./config";
+import { type KeystoneRoleMap, keystoneIdentity, riskyProjectGrants } from "./roles";
+import { type KeystoneSession, keystoneSession } from "./session";
+
+export { type KeystoneConfig, keystoneConfig } from "./config";
 
 /** What Keystone did with a `DELETE`: both settle a propagation. */
 export type KeystoneRevokeOutcome = "revoked" | "already gone";
@@ -80,7 +83,7 @@ export function keystoneAuthority(env: Env): TokenAuthority {
   warnOfProjectGrants(config.roleMap);
   return cachedAuthority(keystoneClient(config), {
     scope: keystoneCacheScope(config),
-    ttlSeconds: validationCacheTtl(env),
+    ttlSeconds: setting(env, "VALIDATION_CACHE_TTL"),
   });
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { JWTPayload } from "jose";
-import type { TokenIdentity } from "./types";
+import type { TokenIdentity } from "../types";
 
 export interface ClaimMapping {
   /** Claim or dotted path of the domain id. */

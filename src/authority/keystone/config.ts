@@ -1,10 +1,11 @@
 /**
- * Reads and checks the `keystone` authority's settings from the Worker's environment.
+ * Reads the `keystone` authority's settings (src/settings has their rules) and checks the ones that
+ * only make sense together: the service credentials.
  * @module
  */
-import { type KeystoneRoleMap, parseRoleMap } from "./keystone-roles";
-import { ConfigurationError } from "./types";
-import { DEFAULT_UPSTREAM_TIMEOUT_MS, positiveInt, upstreamBaseUrl } from "./upstream-fetch";
+
+import { KeystoneConfigError, setting } from "../../settings";
+import { type KeystoneRoleMap, parseRoleMap } from "./roles";
 
 /** How the worker proves itself to Keystone. */
 export type KeystoneCredentials =
@@ -26,31 +27,29 @@ export interface KeystoneConfig {
   readonly timeoutMs: number;
 }
 
-/** A Keystone setting is missing or malformed: the deployment must be fixed, so this is a 500. */
-export class KeystoneConfigError extends ConfigurationError {
-  override name = "KeystoneConfigError";
-}
-
 /**
  * @example keystoneConfig(env).url // "http://127.0.0.1:5000"
  */
 export function keystoneConfig(env: Env): KeystoneConfig {
-  const url = upstreamBaseUrl("KEYSTONE_URL", env.KEYSTONE_URL, /\/v3$/, KeystoneConfigError);
+  const url = setting(env, "KEYSTONE_URL");
   return {
     url,
     credentials: credentialsFrom(env),
-    roleMap: parseRoleMap(env.KEYSTONE_ROLE_MAP, KeystoneConfigError),
-    timeoutMs: positiveInt(env.KEYSTONE_TIMEOUT_MS, DEFAULT_UPSTREAM_TIMEOUT_MS),
+    roleMap: parseRoleMap(setting(env, "KEYSTONE_ROLE_MAP"), KeystoneConfigError),
+    timeoutMs: setting(env, "KEYSTONE_TIMEOUT_MS"),
   };
 }
 
 function credentialsFrom(env: Env): KeystoneCredentials {
-  if (env.KEYSTONE_SERVICE_TOKEN) return { kind: "token", token: env.KEYSTONE_SERVICE_TOKEN };
-  const { KEYSTONE_SERVICE_USER: user, KEYSTONE_SERVICE_PASSWORD: password, KEYSTONE_SERVICE_PROJECT: project } = env;
+  const token = setting(env, "KEYSTONE_SERVICE_TOKEN");
+  if (token) return { kind: "token", token };
+  const user = setting(env, "KEYSTONE_SERVICE_USER");
+  const password = setting(env, "KEYSTONE_SERVICE_PASSWORD");
+  const project = setting(env, "KEYSTONE_SERVICE_PROJECT");
   if (!user || !password || !project) {
     throw new KeystoneConfigError(
       "Set KEYSTONE_SERVICE_TOKEN, or KEYSTONE_SERVICE_USER, KEYSTONE_SERVICE_PASSWORD and KEYSTONE_SERVICE_PROJECT",
     );
   }
-  return { kind: "password", user, password, project, domain: env.KEYSTONE_SERVICE_DOMAIN || "default" };
+  return { kind: "password", user, password, project, domain: setting(env, "KEYSTONE_SERVICE_DOMAIN") };
 }

@@ -1,0 +1,50 @@
+/**
+ * The digest that stands for a token in storage: base64url(SHA-256), computed once per request.
+ * @module
+ */
+import { revocationSubject } from "./subject";
+
+/** A token as presented by a client, with its digest computed once per request. */
+export interface PresentedToken {
+  readonly value: string;
+  /**
+   * base64url(SHA-256(value)), no padding: the only form of a token that is ever stored. For a JWT
+   * with `iss` and `jti`, the digest of that pair instead (see {@link revocationSubject}).
+   */
+  readonly hash: string;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * base64url(SHA-256(token)) without padding: 43 characters, safe as a KV key part.
+ * @example await hashToken("abc") // "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+ */
+export async function hashToken(token: string): Promise<string> {
+  return base64url32(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(token))));
+}
+
+/**
+ * Pairs a token with its storage digest: {@link hashToken} of {@link revocationSubject}, so a JWT
+ * with `iss` and `jti` is stored under those and any other encoding of it finds the same record.
+ * @example (await presentToken("abc")).hash === (await hashToken("abc")) // true: not a JWT
+ */
+export async function presentToken(value: string): Promise<PresentedToken> {
+  return { value, hash: await hashToken(revocationSubject(value)) };
+}
+
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// base64url of a 32-byte digest, written straight from the bytes: every lookup hashes each token,
+// and the detour through btoa and three regex rewrites cost 1.9 µs a token in workerd, next to
+// 2.6 µs for the digest itself (README, "Performance").
+function base64url32(bytes: Uint8Array): string {
+  let out = "";
+  for (let i = 0; i < 30; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += BASE64URL[n >>> 18]! + BASE64URL[(n >>> 12) & 63]! + BASE64URL[(n >>> 6) & 63]! + BASE64URL[n & 63]!;
+  }
+  // The last 2 bytes make 3 characters; base64 would pad them with one "=", which is dropped.
+  const n = (bytes[30]! << 8) | bytes[31]!;
+  return out + BASE64URL[n >>> 10]! + BASE64URL[(n >>> 4) & 63]! + BASE64URL[(n << 2) & 63]!;
+}

@@ -1,0 +1,9 @@
+/**
+ * Tokens: their syntax, the digest that stands for them in storage, the subject a JWT is revoked
+ * under, and the comparison of secrets.
+ * @module
+ */
+export { constantTimeEqual } from "./constant-time";
+export { hashToken, type PresentedToken, presentToken } from "./digest";
+export { revocationSubject } from "./subject";
+export { MAX_TOKEN_LENGTH, type TokenProblem, tokenProblem } from "./syntax";
