@@ -60,7 +60,7 @@ export class FeedLocation {
   #freshFor = -1;
   /** The interval of the last refresh started: one attempt per interval. */
   #attempted = -1;
-  #inFlight: Promise<boolean> | undefined;
+  #inFlight: { readonly startedAt: number; readonly promise: Promise<boolean> } | undefined;
   /** The last refresh failed: lookups stop waiting for refreshes until one succeeds. */
   #down = false;
   #loggedAt = Number.NEGATIVE_INFINITY;
@@ -90,20 +90,26 @@ export class FeedLocation {
     // This isolate's intervals start at its own phase; the cache keys follow the shared clock.
     const interval = Math.floor((now - this.#phase * intervalMs) / intervalMs);
     if (this.#freshFor === interval) return true;
-    if (this.#attempted !== interval && !this.#inFlight) {
+    // A refresh whose request was cancelled may never settle: past its deadline it is given up.
+    const abandoned = this.#inFlight && now - this.#inFlight.startedAt > this.#deadlineMs * 2;
+    if (this.#attempted !== interval && (!this.#inFlight || abandoned)) {
       this.#attempted = interval;
-      this.#inFlight = this.#refresh(feed, settings, interval, Math.floor(now / intervalMs)).finally(() => {
-        this.#inFlight = undefined;
+      const promise = this.#refresh(feed, settings, interval, Math.floor(now / intervalMs));
+      const inFlight = { startedAt: now, promise };
+      this.#inFlight = inFlight;
+      promise.finally(() => {
+        if (this.#inFlight === inFlight) this.#inFlight = undefined;
       });
+      // Kept alive past this request's answer, for the lookups of other requests that wait on it.
+      options.waitUntil?.(promise);
     }
-    const refresh = this.#inFlight;
+    const refresh = this.#inFlight?.promise;
     if (!refresh) return false;
     // While the feed is down, lookups read KV at once; the refresh goes on behind them.
-    if (this.#down) {
-      options.waitUntil?.(refresh);
-      return false;
-    }
-    return (await refresh) && this.#freshFor === interval;
+    if (this.#down) return false;
+    // With a timer of this request's own: a request waiting only on I/O that another request started
+    // is one that workerd cancels as hung.
+    return (await withDeadline(refresh, this.#deadlineMs)) && this.#freshFor === interval;
   }
 
   /** `true` when a shard's copy holds the digest (fresh or not: a revocation seen stays true). */
@@ -211,6 +217,19 @@ export class FeedLocation {
 
 class FeedTimeout extends Error {
   override name = "FeedTimeout";
+}
+
+/** `promise`'s value, or `false` once `ms` have passed. */
+async function withDeadline(promise: Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expiry = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise, expiry]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
 }
 
 /**
