@@ -11,14 +11,19 @@ import { formatProfile, profileDuring } from "./profile";
 import type { Runtime } from "./runtime";
 import type { Scenario } from "./scenarios";
 import { benchToken } from "./tokens";
+import { type FeedCounts, zeroFeedCounts } from "./workers/feed-counter";
 
 /** KV operations by namespace, summed over both builds of the worker. */
 export type Counts = Record<string, { reads: number; keysRead: number; writes: number }>;
+
+/** Calls that reached the feed's Durable Object, by method, summed over both builds (not KV). */
+export type FeedCalls = FeedCounts;
 
 /** What one measured pass produced, before it becomes a table row. */
 export interface Measurement {
   load: LoadResult;
   counts: Counts;
+  feed: FeedCalls;
   rssMiB: number[];
   heaps: HeapSeries[];
   /** Heap of each worker isolate after the row, garbage collected, in MiB. */
@@ -55,7 +60,7 @@ export class Bench {
     const { runtime } = this.options;
     if (scenario.expectBody !== undefined) await this.checkBody(scenario);
     await this.load(scenario, warmup);
-    await this.kvCounts(true);
+    await this.counts(true);
 
     const rss = sampleRss(runtime.workerdPid);
     const heaps = this.heaps.sample();
@@ -64,9 +69,11 @@ export class Bench {
     const workerdCpuMs = cpuMs(runtime.workerdPid) - cpuBefore;
     const rssMiB = rss.stop();
     const sampled = await heaps.stop();
+    const { kv: counts, feed } = await this.counts(true);
     return {
       load,
-      counts: await this.kvCounts(true),
+      counts,
+      feed,
       rssMiB,
       heaps: sampled,
       retainedMiB: await this.heaps.retained(),
@@ -86,7 +93,7 @@ export class Bench {
       runtime.bundles,
     );
     this.heaps = await Bench.watchHeaps(runtime);
-    await this.kvCounts(true);
+    await this.counts(true);
     const statuses = Object.keys(load.statuses).filter((status) => Number(status) !== scenario.expectStatus);
     const caveat = statuses.length ? ` (answered ${JSON.stringify(load.statuses)}: not representative)` : "";
     return `profile of ${scenario.id}: ${load.requests} requests, ${load.requestsPerSecond.toFixed(0)} req/s under the profiler${caveat}\n${formatProfile(profiles, load.requests)}`;
@@ -120,18 +127,27 @@ export class Bench {
     return result;
   }
 
-  /** KV counts of both builds of the worker, by namespace, summed; `reset` zeroes them after. */
-  private async kvCounts(reset: boolean): Promise<Counts> {
+  /**
+   * KV counts of both builds of the worker, by namespace, and their calls to the feed's Durable
+   * Object, each summed over the builds; `reset` zeroes them after.
+   */
+  async counts(reset: boolean): Promise<{ kv: Counts; feed: FeedCalls }> {
     const { urls } = this.options.runtime;
     const both = await Promise.all(
       [urls.revocation, urls["revocation-memory"]].map(async (url) => {
-        const response = await fetch(`${url}/__bench/kv${reset ? "?reset" : ""}`);
-        return (await response.json()) as Counts;
+        const response = await fetch(`${url}/__bench/counts${reset ? "?reset" : ""}`);
+        return (await response.json()) as { kv: Counts; feed: Record<string, FeedCounts> };
       }),
     );
     const sum: Counts = {};
+    const feed = zeroFeedCounts();
     for (const counts of both) {
-      for (const [name, c] of Object.entries(counts)) {
+      for (const tally of Object.values(counts.feed)) {
+        for (const method of Object.keys(feed) as (keyof FeedCounts)[]) feed[method] += tally[method];
+      }
+    }
+    for (const { kv } of both) {
+      for (const [name, c] of Object.entries(kv)) {
         sum[name] ??= { reads: 0, keysRead: 0, writes: 0 };
         const into = sum[name];
         into.reads += c.reads;
@@ -139,7 +155,7 @@ export class Bench {
         into.writes += c.writes;
       }
     }
-    return sum;
+    return { kv: sum, feed };
   }
 
   /** The RPC rows answer with what the lookup returned: check it once, so a wrong answer fails fast. */

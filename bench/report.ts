@@ -6,7 +6,7 @@ import { type HeapSummary, summarizeHeap } from "./heap";
 import type { LoadResult } from "./load";
 import type { Counts, Measurement } from "./measure";
 import { type RssSummary, summarize } from "./proc";
-import { isolateOf, type Scenario } from "./scenarios";
+import { type FeedExpectation, feedCallsOf, isolateOf, type Scenario } from "./scenarios";
 
 /** One measured row. */
 export interface Row {
@@ -29,6 +29,16 @@ export interface Row {
     byNamespace: Record<string, { reads: number; writes: number }>;
   };
   kvExpected: Scenario["kv"];
+  /**
+   * Calls to the feed's Durable Object, apart from KV: per request by method, and the refreshes
+   * (`head` and `segment`, which come per interval and isolate, not per request) per second.
+   */
+  feed: {
+    perRequest: { prepare: number; append: number; head: number; segment: number; record: number; all: number };
+    refreshesPerSecond: number;
+    failed: number;
+  };
+  feedExpected: FeedExpectation;
   memory: {
     workerdRss: RssSummary;
     /** The heap of the isolate doing the row's work, sampled during the load. */
@@ -42,7 +52,14 @@ export interface Row {
   problems: string[];
 }
 
-export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[]): Row {
+/**
+ * Refreshes of the feed one row may cause, at most: one per `FEED_FRESHNESS` interval per isolate of
+ * each build (the copy is refreshed once per interval however many requests ask), with slack for the
+ * intervals a row begins and ends in and for closed segments a copy fetches once.
+ */
+const refreshBound = (seconds: number, freshnessSeconds: number) => 2 * (seconds / freshnessSeconds + 2) + 8;
+
+export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[], freshnessSeconds = 1): Row {
   const { load } = m;
   const per = (n: number) => n / load.requests;
   const total = (field: keyof Counts[string]) => Object.values(m.counts).reduce((sum, c) => sum + c[field], 0);
@@ -55,11 +72,26 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
   const unexpected = Object.entries(load.statuses).filter(([status]) => Number(status) !== scenario.expectStatus);
   if (unexpected.length) problems.push(`unexpected statuses ${unexpected.map(([s, n]) => `${s} x${n}`).join(", ")}`);
   if (load.errors || load.timeouts) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`);
-  if (reads !== scenario.kv.reads || writes !== scenario.kv.writes) {
+  if (reads > scenario.kv.reads || writes !== scenario.kv.writes) {
     problems.push(
-      `KV ${reads.toFixed(2)} reads + ${writes.toFixed(2)} writes a request, expected ${scenario.kv.reads} + ${scenario.kv.writes}`,
+      `KV ${reads.toFixed(2)} reads + ${writes.toFixed(2)} writes a request, expected at most ${scenario.kv.reads} + exactly ${scenario.kv.writes}`,
     );
   }
+  const feedExpected = feedCallsOf(scenario);
+  const feed = m.feed;
+  const refreshes = feed.head + feed.segment;
+  if (per(feed.prepare) !== feedExpected.prepare || per(feed.append) !== feedExpected.append) {
+    problems.push(
+      `feed ${per(feed.prepare).toFixed(2)} prepare + ${per(feed.append).toFixed(2)} append a request, expected ${feedExpected.prepare} + ${feedExpected.append}`,
+    );
+  }
+  if (feed.record > 0) problems.push(`${feed.record} feed record() calls: no row asks for a record`);
+  if (refreshes > refreshBound(load.seconds, freshnessSeconds)) {
+    problems.push(
+      `${refreshes} feed refreshes in ${load.seconds.toFixed(1)} s: more than one per interval per isolate`,
+    );
+  }
+  if (feed.failed > 0) problems.push(`${feed.failed} feed calls failed`);
 
   const heaps = m.heaps.filter((h) => h.usedMiB.length).map(summarizeHeap);
   return {
@@ -81,6 +113,19 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
       ),
     },
     kvExpected: scenario.kv,
+    feed: {
+      perRequest: {
+        prepare: per(feed.prepare),
+        append: per(feed.append),
+        head: per(feed.head),
+        segment: per(feed.segment),
+        record: per(feed.record),
+        all: per(feed.prepare + feed.append + refreshes + feed.record),
+      },
+      refreshesPerSecond: refreshes / load.seconds,
+      failed: feed.failed,
+    },
+    feedExpected,
     memory: {
       workerdRss: summarize(m.rssMiB),
       workerHeap: heaps.find((h) => h.isolate === isolateOf(scenario)) ?? null,
@@ -115,6 +160,7 @@ function cells(row: Row): string[] {
     row.tokensPerSecond === null ? "" : fixed(row.tokensPerSecond, 0),
     fixed(row.kv.reads, 2),
     fixed(row.kv.writes, 2),
+    fixed(row.feed.perRequest.all, 2),
     heap ? fixed(heap.peakMiB, 1) : "-",
     fixed(row.memory.workerRetainedMiB ?? undefined, 2),
     `${fixed(row.memory.workerdRss.firstTenthMiB, 0)} -> ${fixed(row.memory.workerdRss.lastTenthMiB, 0)}`,
@@ -132,6 +178,7 @@ const HEADER = [
   "tokens/s",
   "KV r/req",
   "KV w/req",
+  "DO calls/req",
   "heap peak",
   "heap after",
   "workerd RSS MiB",
@@ -194,13 +241,14 @@ export function judgeTargets(rows: readonly Row[], workerHeap: RetainedHeap | nu
       targets.push({
         name: `${name} ${tag}`,
         goal: `>= ${goal} x ceiling`,
-        measured: `${r.ratio.toFixed(2)} x`,
+        measured: `${r.ratio.toFixed(2)} x (CPU ${r.cpuRatio?.toFixed(2)} x)`,
         met: r.ratio >= goal,
       });
     };
-    ratioTarget("delete-admin", "DELETE admin vs HTTP ceiling", 0.5);
-    ratioTarget("isRevoked-revoked", "isRevoked (revoked) vs RPC ceiling", 0.8);
-    ratioTarget("isRevoked-clean", "isRevoked (not revoked) vs RPC ceiling", 0.8);
+    ratioTarget("delete-admin", "DELETE admin (feed append included) vs HTTP ceiling", 0.5);
+    // Warm: the warm-up has read each token once, so the feed copy or a reusable answer settles every call.
+    ratioTarget("isRevoked-revoked", "isRevoked (revoked), warm isolate vs RPC ceiling", 0.9);
+    ratioTarget("isRevoked-clean", "isRevoked (not revoked), warm isolate vs RPC ceiling", 0.9);
 
     const revoked = row("isRevoked-revoked");
     const clean = row("isRevoked-clean");
@@ -220,11 +268,12 @@ export function judgeTargets(rows: readonly Row[], workerHeap: RetainedHeap | nu
     }
   }
 
-  const kvMisses = rows.filter((r) => r.problems.some((p) => p.startsWith("KV")));
+  const kvMisses = rows.filter((r) => r.problems.some((p) => p.startsWith("KV") || p.startsWith("feed")));
   targets.push({
-    name: "KV operations per request",
+    name: "KV operations and feed calls per request",
     goal: "as DESIGN section 6",
-    measured: kvMisses.length === 0 ? "exact on every row" : `off on ${kvMisses.map((r) => r.id).join(", ")}`,
+    measured:
+      kvMisses.length === 0 ? "within the contract on every row" : `off on ${kvMisses.map((r) => r.id).join(", ")}`,
     met: kvMisses.length === 0,
   });
 

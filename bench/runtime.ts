@@ -99,6 +99,10 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
         ...module("revocation-memory"),
         // No queue consumer twice: the in-memory twin serves requests and lookups only.
         queueConsumers: {},
+        // Its own RevocationFeed object (its own class, its own epoch), so its feed cache keys must not
+        // be the other build's: Miniflare shares `caches.default` between workers, as a Cloudflare zone
+        // shares it between the deployments on it.
+        bindings: { ...workerOptions.bindings, FEED_CACHE_ORIGIN: "https://token-revocation-memory.feed" },
         unsafeDirectSockets: socket(PORTS["revocation-memory"]),
       },
       {
