@@ -9,6 +9,7 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type FeedResults, feedProblems, feedTargets, formatFeed, runFeedBench } from "./feed";
 import { Bench } from "./measure";
 import { memoryOf, summarize } from "./proc";
 import { formatMarkdown, formatTable, formatTargets, judgeTargets, type Row, retainedOver, toRow } from "./report";
@@ -23,7 +24,7 @@ const root = join(here, "..");
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    // Keep only these rows (and the ceilings, which every ratio needs).
+    // Keep only these rows (and the ceilings, which every ratio needs); "feed" keeps the feed's figures.
     only: { type: "string", multiple: true },
     // Rows to run once more under workerd's CPU profiler, after their measured pass.
     profile: { type: "string", multiple: true },
@@ -35,6 +36,7 @@ const mode: Mode = args.quick ? "quick" : "full";
 const { warmup, requests, connections } = MODES[mode];
 const scenarios = allScenarios().filter((s) => !args.only || s.ceiling === undefined || args.only.includes(s.id));
 const profiled = new Set(args.profile ?? []);
+const withFeed = !args.only || args.only.includes("feed");
 const amountOf = (s: Scenario) => Math.max(connections * 10, Math.round(requests * s.weight));
 const warmupOf = (s: Scenario) => Math.max(connections * 5, Math.round(warmup * s.weight));
 
@@ -96,7 +98,7 @@ try {
   try {
     for (const scenario of scenarios) {
       const measurement = await bench.measure(scenario, warmupOf(scenario), amountOf(scenario));
-      const row = toRow(scenario, measurement, rows);
+      const row = toRow(scenario, measurement, rows, runtime.feedFreshnessSeconds);
       rows.push(row);
       rssSeries.push(...measurement.rssMiB);
       const problems = row.problems.length ? `  PROBLEMS: ${row.problems.join("; ")}` : "";
@@ -109,19 +111,29 @@ try {
     bench.close();
   }
 
+  // The feed's figures, after the rows: they need the inspector sessions the rows held.
+  let feed: FeedResults | undefined;
+  if (withFeed) {
+    console.log("revocation feed (DESIGN section 8):");
+    feed = await runFeedBench(runtime, runId, mode);
+  }
+
   const workerHeap = retainedOver(
     rows.filter((r) => r.bindings === "miniflare"),
     "core:user:token-revocation",
   );
-  const targets = judgeTargets(rows, workerHeap);
+  const targets = [...judgeTargets(rows, workerHeap), ...(feed ? feedTargets(feed) : [])];
   const { hwmMiB } = memoryOf(runtime.workerdPid);
   const problems = [
     ...rows.flatMap((r) => r.problems.map((p) => `${r.id}: ${p}`)),
+    ...(feed ? feedProblems(feed).map((p) => `feed: ${p}`) : []),
     ...(log.withToken ? [`${log.withToken} worker log lines hold a bench token`] : []),
   ];
 
   for (const profile of profiles) console.log(`\n${profile}`);
-  console.log(`\n${formatTable(rows)}\n\n${formatTargets(targets)}\n`);
+  console.log(`\n${formatTable(rows)}\n`);
+  if (feed) console.log(`${formatFeed(feed)}\n`);
+  console.log(`${formatTargets(targets)}\n`);
   console.log(
     `workerd peak RSS (VmHWM) ${hwmMiB.toFixed(1)} MiB; ${log.lines} worker log lines, ${log.withToken} holding a bench token`,
   );
@@ -134,6 +146,7 @@ try {
     versions: versions(),
     load: { tool: "autocannon", connections, warmup, requests },
     rows,
+    feed: feed ?? null,
     targets,
     memory: { workerdHwmMiB: hwmMiB, workerdRss: summarize(rssSeries), workerHeap },
     logs: { lines: log.lines, withBenchToken: log.withToken },

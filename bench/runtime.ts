@@ -1,6 +1,7 @@
 /**
  * Starts the bench workers in one workerd process through Miniflare: the real worker (from
- * `wrangler.toml`, bundled with a counting entry), the ceilings, and a sibling calling over RPC.
+ * `wrangler.toml`, bundled with a counting entry), the ceilings, a sibling calling over RPC, the
+ * simulated locations that read the real worker's feed, and a probe isolate for memory figures.
  * @module
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +26,8 @@ export const PORTS = {
   sibling: 8793,
   "revocation-memory": 8794,
   stages: 8795,
+  locations: 8796,
+  "heap-probe": 8797,
   inspector: 9240,
 } as const;
 
@@ -40,6 +43,8 @@ export interface Runtime {
   urls: Record<WorkerName, string>;
   workerdPid: number;
   inspectorUrl?: string;
+  /** `FEED_FRESHNESS` of the shipped configuration, in seconds. */
+  feedFreshnessSeconds: number;
   /** Bundle paths by worker, for attributing profile samples to source modules. */
   bundles: Record<string, string>;
   dispose(): Promise<void>;
@@ -54,6 +59,8 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       ceiling: join(here, "workers/ceiling.ts"),
       sibling: join(here, "workers/sibling.ts"),
       stages: join(here, "workers/stages.ts"),
+      locations: join(here, "workers/locations.ts"),
+      "heap-probe": join(here, "workers/heap-probe.ts"),
     },
     join(scratch, "bundles"),
   );
@@ -120,6 +127,25 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
         unsafeDirectSockets: socket(PORTS.stages),
       },
       {
+        // Simulated locations reading the real worker's feed object and KV namespace (bench/feed.ts).
+        name: "locations",
+        ...module("locations"),
+        compatibilityDate,
+        compatibilityFlags,
+        kvNamespaces: workerOptions.kvNamespaces,
+        durableObjects: { REVOCATION_FEED: { className: "RevocationFeed", scriptName: "token-revocation" } },
+        bindings: workerOptions.bindings,
+        unsafeDirectSockets: socket(PORTS.locations),
+      },
+      {
+        // An isolate that holds only what the memory figures ask it to build.
+        name: "heap-probe",
+        ...module("heap-probe"),
+        compatibilityDate,
+        compatibilityFlags,
+        unsafeDirectSockets: socket(PORTS["heap-probe"]),
+      },
+      {
         name: "sibling",
         ...module("sibling"),
         compatibilityDate,
@@ -145,9 +171,12 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       ceiling: url(PORTS.ceiling),
       sibling: url(PORTS.sibling),
       stages: url(PORTS.stages),
+      locations: url(PORTS.locations),
+      "heap-probe": url(PORTS["heap-probe"]),
     },
     workerdPid,
     bundles,
+    feedFreshnessSeconds: Number((workerOptions.bindings as Record<string, unknown> | undefined)?.FEED_FRESHNESS ?? 1),
     ...(inspector ? { inspectorUrl: `http://127.0.0.1:${PORTS.inspector}` } : {}),
     async dispose() {
       await mf.dispose();

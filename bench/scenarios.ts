@@ -5,7 +5,14 @@
  */
 import type { LoadSpec } from "./load";
 
-export type WorkerName = "ceiling" | "stages" | "revocation" | "revocation-memory" | "sibling";
+export type WorkerName =
+  | "ceiling"
+  | "stages"
+  | "revocation"
+  | "revocation-memory"
+  | "sibling"
+  | "locations"
+  | "heap-probe";
 
 /** The two ways the real worker runs: on Miniflare's simulated bindings, or with them in memory. */
 export type Bindings = "miniflare" | "memory";
