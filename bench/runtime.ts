@@ -28,6 +28,7 @@ export const PORTS = {
   stages: 8795,
   locations: 8796,
   "heap-probe": 8797,
+  "feed-repro": 8798,
   inspector: 9240,
 } as const;
 
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   inspector?: boolean;
   /** Every line workerd writes (the worker's logs). */
   onLog: (line: string) => void;
+  /** Also start `workers/feed-repro.ts` (for `bench/repro-feed.ts`). */
+  repro?: boolean;
 }
 
 export interface Runtime {
@@ -50,7 +53,12 @@ export interface Runtime {
   dispose(): Promise<void>;
 }
 
-export async function startRuntime({ runId, inspector = false, onLog }: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime({
+  runId,
+  inspector = false,
+  onLog,
+  repro = false,
+}: RuntimeOptions): Promise<Runtime> {
   const scratch = mkdtempSync(join(tmpdir(), "token-revocation-bench-"));
   const bundles = await bundleWorkers(
     {
@@ -61,6 +69,7 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       stages: join(here, "workers/stages.ts"),
       locations: join(here, "workers/locations.ts"),
       "heap-probe": join(here, "workers/heap-probe.ts"),
+      ...(repro ? { "feed-repro": join(here, "workers/feed-repro.ts") } : {}),
     },
     join(scratch, "bundles"),
   );
@@ -145,6 +154,24 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
         compatibilityFlags,
         unsafeDirectSockets: socket(PORTS["heap-probe"]),
       },
+      ...(repro
+        ? [
+            {
+              name: "feed-repro",
+              ...module("feed-repro"),
+              compatibilityDate,
+              compatibilityFlags,
+              kvNamespaces: workerOptions.kvNamespaces,
+              durableObjects: {
+                REVOCATION_FEED: { className: "RevocationFeed", scriptName: "token-revocation" },
+                // Another deployment's feed: the in-memory build's own object.
+                OTHER_FEED: { className: "RevocationFeed", scriptName: "token-revocation-memory" },
+              },
+              bindings: workerOptions.bindings,
+              unsafeDirectSockets: socket(PORTS["feed-repro"]),
+            },
+          ]
+        : []),
       {
         name: "sibling",
         ...module("sibling"),
@@ -173,6 +200,7 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       stages: url(PORTS.stages),
       locations: url(PORTS.locations),
       "heap-probe": url(PORTS["heap-probe"]),
+      "feed-repro": url(PORTS["feed-repro"]),
     },
     workerdPid,
     bundles,
