@@ -7,6 +7,7 @@
  * the revocations over HTTP to the real worker, at random times, and computes every figure.
  * @module
  */
+import { request as httpRequest } from "node:http";
 import { hashToken } from "../src/token";
 import { HeapWatch } from "./heap";
 import type { Runtime } from "./runtime";
@@ -68,35 +69,48 @@ async function revokeOnSchedule(
   return Promise.all(
     indices.map(
       (index, i) =>
-        new Promise<Revocation>((resolve, reject) => {
+        new Promise<Revocation>((resolve) => {
           const dueAt = schedule[i]!;
           setTimeout(async () => {
-            try {
-              const sentAt = Date.now();
-              const response = await fetch(
-                `${runtime.urls.revocation}/v2.0/tokens/${encodeURIComponent(benchToken(runId, kind, index))}`,
-                { method: "DELETE", headers: { "X-Auth-Token": admin } },
-              );
-              const answeredAt = Date.now();
-              await response.arrayBuffer();
-              resolve({ index, dueAt, sentAt, answeredAt, status: response.status });
-            } catch (error) {
-              reject(error);
-            }
+            const sentAt = Date.now();
+            const url = `${runtime.urls.revocation}/v2.0/tokens/${encodeURIComponent(benchToken(runId, kind, index))}`;
+            const status = await deleteOnce(url, admin).catch(() => 0);
+            resolve({ index, dueAt, sentAt, answeredAt: Date.now(), status });
           }, dueAt - Date.now());
         }),
     ),
   );
 }
 
+/**
+ * One request on a connection of its own: a kept-alive connection that the server closes while idle
+ * can reset the next request sent on it (seen once here), and a revocation is not safely retried
+ * blind (the retry of one that went through answers 404).
+ */
+function once(method: string, url: string, headers: Record<string, string>, body?: string) {
+  return new Promise<{ status: number; text: string }>((resolve, reject) => {
+    const request = httpRequest(url, { method, headers, agent: false }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      response.on("error", reject);
+    });
+    request.on("error", reject);
+    request.end(body);
+  });
+}
+
+/** A revocation's status; a transport error is status 0. */
+const deleteOnce = async (url: string, token: string) => (await once("DELETE", url, { "X-Auth-Token": token })).status;
+
 /** `count` instants spread at random over `spreadMs` from `from`, in order. */
 const randomTimes = (count: number, from: number, spreadMs: number) =>
   Array.from({ length: count }, () => from + Math.random() * spreadMs).sort((a, b) => a - b);
 
 async function post<T>(url: string, body: unknown): Promise<T> {
-  const response = await fetch(url, { method: "POST", body: JSON.stringify(body) });
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${(await response.text()).slice(0, 300)}`);
-  return (await response.json()) as T;
+  const { status, text } = await once("POST", url, { "Content-Type": "application/json" }, JSON.stringify(body));
+  if (status !== 200) throw new Error(`${url}: ${status} ${text.slice(0, 300)}`);
+  return JSON.parse(text) as T;
 }
 
 /** Nearest-rank percentile of `values` (`q` from 0 to 1). */

@@ -29,6 +29,12 @@ export interface Measurement {
   /** Heap of each worker isolate after the row, garbage collected, in MiB. */
   retainedMiB: Record<string, number>;
   workerdCpuMs: number;
+  /**
+   * Requests of the measured pass that the runtime cancelled as hung (its log line "...your Worker's
+   * code had hung..."): the known bug of a lookup waiting for another request's feed refresh (README,
+   * Performance). Such a request answers 500 and may have done part of its work.
+   */
+  hung: number;
 }
 
 export interface BenchOptions {
@@ -36,6 +42,8 @@ export interface BenchOptions {
   loader: ChildProcess;
   runId: string;
   connections: number;
+  /** How many requests the runtime has cancelled as hung so far (counted from its log lines). */
+  hungSoFar?: () => number;
   /** Next unused index of each fresh-token series (`kind@bindings`), advanced as tokens are spent. */
   offsets: Record<string, number>;
 }
@@ -64,6 +72,7 @@ export class Bench {
 
     const rss = sampleRss(runtime.workerdPid);
     const heaps = this.heaps.sample();
+    const hungBefore = this.options.hungSoFar?.() ?? 0;
     const cpuBefore = cpuMs(runtime.workerdPid);
     const load = await this.load(scenario, amount);
     const workerdCpuMs = cpuMs(runtime.workerdPid) - cpuBefore;
@@ -78,6 +87,8 @@ export class Bench {
       heaps: sampled,
       retainedMiB: await this.heaps.retained(),
       workerdCpuMs,
+      // Read last: the runtime's log line can arrive after the response it cancelled.
+      hung: (this.options.hungSoFar?.() ?? 0) - hungBefore,
     };
   }
 
