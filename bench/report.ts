@@ -52,6 +52,8 @@ export interface Row {
   problems: string[];
   /** What a known, reported bug did to this row (not a failure: README, Performance). */
   knownIssues: string[];
+  /** Requests of the measured pass the runtime cancelled as hung (its log lines). */
+  hungCancelled: number;
 }
 
 /**
@@ -78,8 +80,14 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
   if (load.requests === 0) problems.push("no requests completed");
   const unexpected = Object.entries(load.statuses).filter(([status]) => Number(status) !== scenario.expectStatus);
   const unexpectedCount = unexpected.reduce((sum, [, n]) => sum + n, 0);
+  // A cancelled RPC call answers 500 from the sibling; a cancelled HTTP request may also lose its
+  // connection. Each kind is bounded by the runtime's own count of cancellations.
   const explainedByHung =
-    hung > 0 && unexpected.every(([status]) => status === "500") && unexpectedCount + load.errors <= hung;
+    hung > 0 &&
+    unexpected.every(([status]) => status === "500") &&
+    unexpectedCount <= hung &&
+    load.errors <= hung &&
+    load.timeouts === 0;
   if (explainedByHung) {
     knownIssues.push(
       `${hung} requests cancelled by the runtime as hung (${unexpectedCount} answered 500, ${load.errors} dropped): a lookup waiting for another request's feed refresh`,
@@ -153,6 +161,7 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
     },
     problems,
     knownIssues,
+    hungCancelled: hung,
   };
 }
 
