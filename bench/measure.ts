@@ -11,19 +11,30 @@ import { formatProfile, profileDuring } from "./profile";
 import type { Runtime } from "./runtime";
 import type { Scenario } from "./scenarios";
 import { benchToken } from "./tokens";
+import { type FeedCounts, zeroFeedCounts } from "./workers/feed-counter";
 
 /** KV operations by namespace, summed over both builds of the worker. */
 export type Counts = Record<string, { reads: number; keysRead: number; writes: number }>;
+
+/** Calls that reached the feed's Durable Object, by method, summed over both builds (not KV). */
+export type FeedCalls = FeedCounts;
 
 /** What one measured pass produced, before it becomes a table row. */
 export interface Measurement {
   load: LoadResult;
   counts: Counts;
+  feed: FeedCalls;
   rssMiB: number[];
   heaps: HeapSeries[];
   /** Heap of each worker isolate after the row, garbage collected, in MiB. */
   retainedMiB: Record<string, number>;
   workerdCpuMs: number;
+  /**
+   * Requests of the measured pass that the runtime cancelled as hung (its log line "...your Worker's
+   * code had hung..."): the known bug of a lookup waiting for another request's feed refresh (README,
+   * Performance). Such a request answers 500 and may have done part of its work.
+   */
+  hung: number;
 }
 
 export interface BenchOptions {
@@ -31,6 +42,8 @@ export interface BenchOptions {
   loader: ChildProcess;
   runId: string;
   connections: number;
+  /** How many requests the runtime has cancelled as hung so far (counted from its log lines). */
+  hungSoFar?: () => number;
   /** Next unused index of each fresh-token series (`kind@bindings`), advanced as tokens are spent. */
   offsets: Record<string, number>;
 }
@@ -55,22 +68,27 @@ export class Bench {
     const { runtime } = this.options;
     if (scenario.expectBody !== undefined) await this.checkBody(scenario);
     await this.load(scenario, warmup);
-    await this.kvCounts(true);
+    await this.counts(true);
 
     const rss = sampleRss(runtime.workerdPid);
     const heaps = this.heaps.sample();
+    const hungBefore = this.options.hungSoFar?.() ?? 0;
     const cpuBefore = cpuMs(runtime.workerdPid);
     const load = await this.load(scenario, amount);
     const workerdCpuMs = cpuMs(runtime.workerdPid) - cpuBefore;
     const rssMiB = rss.stop();
     const sampled = await heaps.stop();
+    const { kv: counts, feed } = await this.counts(true);
     return {
       load,
-      counts: await this.kvCounts(true),
+      counts,
+      feed,
       rssMiB,
       heaps: sampled,
       retainedMiB: await this.heaps.retained(),
       workerdCpuMs,
+      // Read last: the runtime's log line can arrive after the response it cancelled.
+      hung: (this.options.hungSoFar?.() ?? 0) - hungBefore,
     };
   }
 
@@ -86,7 +104,7 @@ export class Bench {
       runtime.bundles,
     );
     this.heaps = await Bench.watchHeaps(runtime);
-    await this.kvCounts(true);
+    await this.counts(true);
     const statuses = Object.keys(load.statuses).filter((status) => Number(status) !== scenario.expectStatus);
     const caveat = statuses.length ? ` (answered ${JSON.stringify(load.statuses)}: not representative)` : "";
     return `profile of ${scenario.id}: ${load.requests} requests, ${load.requestsPerSecond.toFixed(0)} req/s under the profiler${caveat}\n${formatProfile(profiles, load.requests)}`;
@@ -120,18 +138,27 @@ export class Bench {
     return result;
   }
 
-  /** KV counts of both builds of the worker, by namespace, summed; `reset` zeroes them after. */
-  private async kvCounts(reset: boolean): Promise<Counts> {
+  /**
+   * KV counts of both builds of the worker, by namespace, and their calls to the feed's Durable
+   * Object, each summed over the builds; `reset` zeroes them after.
+   */
+  async counts(reset: boolean): Promise<{ kv: Counts; feed: FeedCalls }> {
     const { urls } = this.options.runtime;
     const both = await Promise.all(
       [urls.revocation, urls["revocation-memory"]].map(async (url) => {
-        const response = await fetch(`${url}/__bench/kv${reset ? "?reset" : ""}`);
-        return (await response.json()) as Counts;
+        const response = await fetch(`${url}/__bench/counts${reset ? "?reset" : ""}`);
+        return (await response.json()) as { kv: Counts; feed: Record<string, FeedCounts> };
       }),
     );
     const sum: Counts = {};
+    const feed = zeroFeedCounts();
     for (const counts of both) {
-      for (const [name, c] of Object.entries(counts)) {
+      for (const tally of Object.values(counts.feed)) {
+        for (const method of Object.keys(feed) as (keyof FeedCounts)[]) feed[method] += tally[method];
+      }
+    }
+    for (const { kv } of both) {
+      for (const [name, c] of Object.entries(kv)) {
         sum[name] ??= { reads: 0, keysRead: 0, writes: 0 };
         const into = sum[name];
         into.reads += c.reads;
@@ -139,7 +166,7 @@ export class Bench {
         into.writes += c.writes;
       }
     }
-    return sum;
+    return { kv: sum, feed };
   }
 
   /** The RPC rows answer with what the lookup returned: check it once, so a wrong answer fails fast. */

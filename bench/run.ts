@@ -9,6 +9,7 @@ import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { type FeedResults, feedProblems, feedTargets, formatFeed, runFeedBench } from "./feed";
 import { Bench } from "./measure";
 import { memoryOf, summarize } from "./proc";
 import { formatMarkdown, formatTable, formatTargets, judgeTargets, type Row, retainedOver, toRow } from "./report";
@@ -23,7 +24,7 @@ const root = join(here, "..");
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    // Keep only these rows (and the ceilings, which every ratio needs).
+    // Keep only these rows (and the ceilings, which every ratio needs); "feed" keeps the feed's figures.
     only: { type: "string", multiple: true },
     // Rows to run once more under workerd's CPU profiler, after their measured pass.
     profile: { type: "string", multiple: true },
@@ -35,6 +36,7 @@ const mode: Mode = args.quick ? "quick" : "full";
 const { warmup, requests, connections } = MODES[mode];
 const scenarios = allScenarios().filter((s) => !args.only || s.ceiling === undefined || args.only.includes(s.id));
 const profiled = new Set(args.profile ?? []);
+const withFeed = !args.only || args.only.includes("feed");
 const amountOf = (s: Scenario) => Math.max(connections * 10, Math.round(requests * s.weight));
 const warmupOf = (s: Scenario) => Math.max(connections * 5, Math.round(warmup * s.weight));
 
@@ -52,7 +54,9 @@ const ranges = { target: rangesOf("target"), self: rangesOf("self") };
 
 const runId = newRunId();
 const marker = runMarker(runId);
-const log = { lines: 0, withToken: 0, errors: [] as string[] };
+const log = { lines: 0, withToken: 0, hung: 0, errors: [] as string[] };
+// workerd's line for a request it cancelled because nothing of its own could ever complete it.
+const HUNG = /code had hung and would never generate a response/;
 
 console.log(
   `bench (${mode}): ${scenarios.length} rows, ${connections} connections, ${warmup} warm-up + up to ${requests} requests a row`,
@@ -65,7 +69,8 @@ const runtime = await startRuntime({
     if (process.env.BENCH_DEBUG) console.error(`[workerd] ${line}`);
     // Checked on what the runtime actually printed, not on what the code means to log.
     if (line.includes(marker)) log.withToken++;
-    if (/error/i.test(line) && !line.includes('"level":"info"') && log.errors.length < 5)
+    if (HUNG.test(line)) log.hung++;
+    if (/error/i.test(line) && !HUNG.test(line) && !line.includes('"level":"info"') && log.errors.length < 5)
       log.errors.push(line.slice(0, 300));
   },
 });
@@ -89,17 +94,20 @@ try {
   for (const [kind, byBindings] of Object.entries(ranges)) {
     for (const [bindings, range] of Object.entries(byBindings)) offsets[`${kind}@${bindings}`] = range.first;
   }
-  const bench = await Bench.start({ runtime, loader, runId, connections, offsets });
+  const bench = await Bench.start({ runtime, loader, runId, connections, offsets, hungSoFar: () => log.hung });
   const rows: Row[] = [];
   const rssSeries: number[] = [];
   const profiles: string[] = [];
   try {
     for (const scenario of scenarios) {
       const measurement = await bench.measure(scenario, warmupOf(scenario), amountOf(scenario));
-      const row = toRow(scenario, measurement, rows);
+      const row = toRow(scenario, measurement, rows, runtime.feedFreshnessSeconds);
       rows.push(row);
       rssSeries.push(...measurement.rssMiB);
-      const problems = row.problems.length ? `  PROBLEMS: ${row.problems.join("; ")}` : "";
+      const problems = [
+        ...(row.problems.length ? [`  PROBLEMS: ${row.problems.join("; ")}`] : []),
+        ...(row.knownIssues.length ? [`  KNOWN BUG: ${row.knownIssues.join("; ")}`] : []),
+      ].join("");
       console.log(
         `  ${scenario.id}: ${row.load.requestsPerSecond.toFixed(0)} req/s, ${row.workerdCpuUsPerRequest.toFixed(0)} µs CPU a request${problems}`,
       );
@@ -109,22 +117,38 @@ try {
     bench.close();
   }
 
+  // The feed's figures, after the rows: they need the inspector sessions the rows held.
+  let feed: FeedResults | undefined;
+  if (withFeed) {
+    console.log("revocation feed (DESIGN section 8):");
+    feed = await runFeedBench(runtime, runId, mode);
+  }
+
   const workerHeap = retainedOver(
     rows.filter((r) => r.bindings === "miniflare"),
     "core:user:token-revocation",
   );
-  const targets = judgeTargets(rows, workerHeap);
+  const targets = [...judgeTargets(rows, workerHeap), ...(feed ? feedTargets(feed) : [])];
   const { hwmMiB } = memoryOf(runtime.workerdPid);
   const problems = [
     ...rows.flatMap((r) => r.problems.map((p) => `${r.id}: ${p}`)),
+    ...(feed ? feedProblems(feed).map((p) => `feed: ${p}`) : []),
     ...(log.withToken ? [`${log.withToken} worker log lines hold a bench token`] : []),
   ];
 
   for (const profile of profiles) console.log(`\n${profile}`);
-  console.log(`\n${formatTable(rows)}\n\n${formatTargets(targets)}\n`);
+  console.log(`\n${formatTable(rows)}\n`);
+  if (feed) console.log(`${formatFeed(feed)}\n`);
+  console.log(`${formatTargets(targets)}\n`);
   console.log(
     `workerd peak RSS (VmHWM) ${hwmMiB.toFixed(1)} MiB; ${log.lines} worker log lines, ${log.withToken} holding a bench token`,
   );
+  const knownIssues = rows.flatMap((r) => r.knownIssues.map((issue) => `${r.id}: ${issue}`));
+  if (knownIssues.length) {
+    console.log(
+      `KNOWN BUG, reported and not fixed in this branch (README, Performance; \`npx tsx bench/repro-feed.ts\`):\n  ${knownIssues.join("\n  ")}\n`,
+    );
+  }
   if (args.markdown) console.log(`\n${formatMarkdown(rows)}\n`);
 
   const results = {
@@ -134,9 +158,11 @@ try {
     versions: versions(),
     load: { tool: "autocannon", connections, warmup, requests },
     rows,
+    feed: feed ?? null,
     targets,
     memory: { workerdHwmMiB: hwmMiB, workerdRss: summarize(rssSeries), workerHeap },
-    logs: { lines: log.lines, withBenchToken: log.withToken },
+    logs: { lines: log.lines, withBenchToken: log.withToken, cancelledAsHung: log.hung },
+    knownIssues,
     problems,
   };
   writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);

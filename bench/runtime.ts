@@ -1,6 +1,7 @@
 /**
  * Starts the bench workers in one workerd process through Miniflare: the real worker (from
- * `wrangler.toml`, bundled with a counting entry), the ceilings, and a sibling calling over RPC.
+ * `wrangler.toml`, bundled with a counting entry), the ceilings, a sibling calling over RPC, the
+ * simulated locations that read the real worker's feed, and a probe isolate for memory figures.
  * @module
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -25,6 +26,9 @@ export const PORTS = {
   sibling: 8793,
   "revocation-memory": 8794,
   stages: 8795,
+  locations: 8796,
+  "heap-probe": 8797,
+  "feed-repro": 8798,
   inspector: 9240,
 } as const;
 
@@ -34,18 +38,27 @@ export interface RuntimeOptions {
   inspector?: boolean;
   /** Every line workerd writes (the worker's logs). */
   onLog: (line: string) => void;
+  /** Also start `workers/feed-repro.ts` (for `bench/repro-feed.ts`). */
+  repro?: boolean;
 }
 
 export interface Runtime {
   urls: Record<WorkerName, string>;
   workerdPid: number;
   inspectorUrl?: string;
+  /** `FEED_FRESHNESS` of the shipped configuration, in seconds. */
+  feedFreshnessSeconds: number;
   /** Bundle paths by worker, for attributing profile samples to source modules. */
   bundles: Record<string, string>;
   dispose(): Promise<void>;
 }
 
-export async function startRuntime({ runId, inspector = false, onLog }: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime({
+  runId,
+  inspector = false,
+  onLog,
+  repro = false,
+}: RuntimeOptions): Promise<Runtime> {
   const scratch = mkdtempSync(join(tmpdir(), "token-revocation-bench-"));
   const bundles = await bundleWorkers(
     {
@@ -54,6 +67,9 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       ceiling: join(here, "workers/ceiling.ts"),
       sibling: join(here, "workers/sibling.ts"),
       stages: join(here, "workers/stages.ts"),
+      locations: join(here, "workers/locations.ts"),
+      "heap-probe": join(here, "workers/heap-probe.ts"),
+      ...(repro ? { "feed-repro": join(here, "workers/feed-repro.ts") } : {}),
     },
     join(scratch, "bundles"),
   );
@@ -99,6 +115,10 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
         ...module("revocation-memory"),
         // No queue consumer twice: the in-memory twin serves requests and lookups only.
         queueConsumers: {},
+        // Its own RevocationFeed object (its own class, its own epoch), so its feed cache keys must not
+        // be the other build's: Miniflare shares `caches.default` between workers, as a Cloudflare zone
+        // shares it between the deployments on it.
+        bindings: { ...workerOptions.bindings, FEED_CACHE_ORIGIN: "https://token-revocation-memory.feed" },
         unsafeDirectSockets: socket(PORTS["revocation-memory"]),
       },
       {
@@ -115,6 +135,43 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
         compatibilityFlags,
         unsafeDirectSockets: socket(PORTS.stages),
       },
+      {
+        // Simulated locations reading the real worker's feed object and KV namespace (bench/feed.ts).
+        name: "locations",
+        ...module("locations"),
+        compatibilityDate,
+        compatibilityFlags,
+        kvNamespaces: workerOptions.kvNamespaces,
+        durableObjects: { REVOCATION_FEED: { className: "RevocationFeed", scriptName: "token-revocation" } },
+        bindings: workerOptions.bindings,
+        unsafeDirectSockets: socket(PORTS.locations),
+      },
+      {
+        // An isolate that holds only what the memory figures ask it to build.
+        name: "heap-probe",
+        ...module("heap-probe"),
+        compatibilityDate,
+        compatibilityFlags,
+        unsafeDirectSockets: socket(PORTS["heap-probe"]),
+      },
+      ...(repro
+        ? [
+            {
+              name: "feed-repro",
+              ...module("feed-repro"),
+              compatibilityDate,
+              compatibilityFlags,
+              kvNamespaces: workerOptions.kvNamespaces,
+              durableObjects: {
+                REVOCATION_FEED: { className: "RevocationFeed", scriptName: "token-revocation" },
+                // Another deployment's feed: the in-memory build's own object.
+                OTHER_FEED: { className: "RevocationFeed", scriptName: "token-revocation-memory" },
+              },
+              bindings: workerOptions.bindings,
+              unsafeDirectSockets: socket(PORTS["feed-repro"]),
+            },
+          ]
+        : []),
       {
         name: "sibling",
         ...module("sibling"),
@@ -141,9 +198,13 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       ceiling: url(PORTS.ceiling),
       sibling: url(PORTS.sibling),
       stages: url(PORTS.stages),
+      locations: url(PORTS.locations),
+      "heap-probe": url(PORTS["heap-probe"]),
+      "feed-repro": url(PORTS["feed-repro"]),
     },
     workerdPid,
     bundles,
+    feedFreshnessSeconds: Number((workerOptions.bindings as Record<string, unknown> | undefined)?.FEED_FRESHNESS ?? 1),
     ...(inspector ? { inspectorUrl: `http://127.0.0.1:${PORTS.inspector}` } : {}),
     async dispose() {
       await mf.dispose();

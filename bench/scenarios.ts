@@ -5,16 +5,40 @@
  */
 import type { LoadSpec } from "./load";
 
-export type WorkerName = "ceiling" | "stages" | "revocation" | "revocation-memory" | "sibling";
+export type WorkerName =
+  | "ceiling"
+  | "stages"
+  | "revocation"
+  | "revocation-memory"
+  | "sibling"
+  | "locations"
+  | "heap-probe"
+  | "feed-repro";
 
 /** The two ways the real worker runs: on Miniflare's simulated bindings, or with them in memory. */
 export type Bindings = "miniflare" | "memory";
 
-/** KV operations one request should cost, per DESIGN section 6. */
+/**
+ * KV operations one request may cost, per DESIGN section 6: `reads` is the most it may make (what it
+ * costs when nothing settles it; the feed or a reusable earlier answer settles some, and then no read
+ * happens), `writes` is exact.
+ */
 export interface KvExpectation {
   reads: number;
   writes: number;
 }
+
+/**
+ * Calls one request makes to the feed's Durable Object, exactly: a revocation checks the feed
+ * (`prepare`) and then appends to it. Refreshes (`head`, `segment`) come once per `FEED_FRESHNESS`
+ * interval per isolate, not per request, and are reported per second instead.
+ */
+export interface FeedExpectation {
+  prepare: number;
+  append: number;
+}
+
+const REVOCATION_FEED_CALLS: FeedExpectation = { prepare: 1, append: 1 };
 
 export interface Scenario {
   id: string;
@@ -35,6 +59,8 @@ export interface Scenario {
   /** Tokens answered per request (checkMany), for tokens/s. */
   tokensPerRequest?: number;
   kv: KvExpectation;
+  /** Feed calls per request; none when absent. */
+  feed?: FeedExpectation;
   /** Share of the mode's request count (and warm-up): slow rows send fewer, so each takes seconds. */
   weight: number;
   /** The share for the in-memory twin, which is faster. */
@@ -105,8 +131,10 @@ export const HTTP_SCENARIOS: Scenario[] = [
     expectStatus: 204,
     ceiling: "http-ceiling",
     bindings: "miniflare",
-    // Caller: authority read + revocation read. Target: the same two. Then the one write.
+    // Caller: authority read + revocation read. Target: the same two. Then the one write. The caller
+    // is the same admin every request, so a warm isolate reuses its "not revoked" answer: 3 reads.
     kv: { reads: 4, writes: 1 },
+    feed: REVOCATION_FEED_CALLS,
     weight: 0.25,
     memoryWeight: 1,
   },
@@ -121,6 +149,7 @@ export const HTTP_SCENARIOS: Scenario[] = [
     ceiling: "http-ceiling",
     bindings: "miniflare",
     kv: { reads: 2, writes: 1 },
+    feed: REVOCATION_FEED_CALLS,
     weight: 0.25,
     memoryWeight: 1,
   },
@@ -293,6 +322,9 @@ export function inMemory(scenario: Scenario): Scenario {
       : { worker: "revocation-memory" as const }),
   };
 }
+
+/** The feed calls a request of `scenario` makes: none unless it revokes. */
+export const feedCallsOf = (scenario: Scenario): FeedExpectation => scenario.feed ?? { prepare: 0, append: 0 };
 
 /** The isolate whose work a row measures: the worker answering, or the one a sibling calls. */
 export function isolateOf(scenario: Scenario): string {

@@ -5,7 +5,18 @@
  */
 
 /** What a bench token is for; each kind is its own numbered series. */
-export type TokenKind = "admin" | "target" | "self" | "unknown" | "lookup" | "clean";
+export type TokenKind =
+  | "admin"
+  | "target"
+  | "self"
+  | "unknown"
+  | "lookup"
+  | "clean"
+  // The feed's figures (bench/feed.ts): tokens revoked while simulated locations watch, the active
+  // population of the steady-state run, and tokens no one revokes.
+  | "propagation"
+  | "active"
+  | "control";
 
 /** The `i`-th token of a series. Printable ASCII, so it passes the worker's syntax check. */
 export const benchToken = (runId: string, kind: TokenKind, i: number): string => `bench.${runId}.${kind}.${i}`;

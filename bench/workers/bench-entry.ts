@@ -1,10 +1,11 @@
 /**
  * Bench-only wrapping of the real token-revocation worker: the same app and `RevocationLookup`,
- * on bindings of the bench's choosing with every KV operation counted, plus the `/__bench/`
- * routes the runner uses to seed KV and read the counts.
+ * on bindings of the bench's choosing with every KV operation and every call to the feed's Durable
+ * Object counted, plus the `/__bench/` routes the runner uses to seed KV and read the counts.
  * @module
  */
 import worker, { RevocationLookup } from "../../src/index";
+import { takeFeedCounts } from "./feed-counter";
 import { countedEnv, takeCounts } from "./kv-counter";
 
 interface SeedBody {
@@ -41,7 +42,10 @@ export function benchWorker(bindings: (env: Env) => Env) {
       const url = request.url.includes(BENCH_PREFIX) ? new URL(request.url) : undefined;
       if (!url?.pathname.startsWith(BENCH_PREFIX)) return worker.fetch(request, countedEnv(bound(env)), ctx);
 
-      if (url.pathname === "/__bench/kv") return Response.json(takeCounts(url.searchParams.has("reset")));
+      if (url.pathname === "/__bench/counts") {
+        const reset = url.searchParams.has("reset");
+        return Response.json({ kv: takeCounts(reset), feed: takeFeedCounts(reset) });
+      }
       if (url.pathname === "/__bench/seed" && request.method === "POST") {
         // Seeding goes around the counters: it is set-up, not a measured request.
         const { binding, entries } = (await request.json()) as SeedBody;

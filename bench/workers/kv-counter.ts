@@ -3,6 +3,7 @@
  * A bulk `get` is one read operation (as DESIGN section 6 counts) and its keys are counted apart (as Cloudflare bills).
  * @module
  */
+import { countingFeed } from "./feed-counter";
 
 /** Operations per namespace since the last reset. */
 export interface KvCounts {
@@ -61,7 +62,10 @@ export function countingKv(name: string, kv: KVNamespace): KVNamespace {
   return wrapped as unknown as KVNamespace;
 }
 
-/** The worker's bindings with both KV namespaces counted; cached per env object. */
+/**
+ * The worker's bindings with both KV namespaces counted, and the feed's Durable Object calls counted
+ * apart (`feed-counter.ts`); cached per env object.
+ */
 export function countedEnv(env: Env): Env {
   let counted = envs.get(env);
   if (!counted) {
@@ -69,6 +73,7 @@ export function countedEnv(env: Env): Env {
       ...env,
       REVOCATIONS: countingKv("REVOCATIONS", env.REVOCATIONS),
       TOKENS: countingKv("TOKENS", env.TOKENS),
+      REVOCATION_FEED: countingFeed("REVOCATION_FEED", env.REVOCATION_FEED),
     };
     envs.set(env, counted);
   }

@@ -1,6 +1,7 @@
 /**
  * Bench-only entry: the real worker with KV and the rate limiter held in the isolate's memory, so
- * its rows show the worker's own work apart from what Miniflare's simulators cost.
+ * its rows show the worker's own work apart from what Miniflare's simulators cost. The revocation
+ * feed stays a real Durable Object (Miniflare's SQLite), an instance of this build's own class.
  * @module
  */
 import { benchWorker } from "./bench-entry";
@@ -9,4 +10,6 @@ import { memoryEnv } from "./memory-bindings";
 const { handler, Lookup } = benchWorker(memoryEnv);
 
 export const RevocationLookup = Lookup;
+// The feed's Durable Object class, as src/index.ts exports it: `wrangler.toml` binds REVOCATION_FEED to it.
+export { RevocationFeed } from "../../src/feed/revocation-feed";
 export default handler;

@@ -8,4 +8,6 @@ import { benchWorker } from "./bench-entry";
 const { handler, Lookup } = benchWorker((env) => env);
 
 export const RevocationLookup = Lookup;
+// The feed's Durable Object class, as src/index.ts exports it: `wrangler.toml` binds REVOCATION_FEED to it.
+export { RevocationFeed } from "../../src/feed/revocation-feed";
 export default handler;

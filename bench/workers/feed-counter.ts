@@ -1,0 +1,66 @@
+/**
+ * Bench-only: wraps the `REVOCATION_FEED` namespace so every call that reaches the Durable Object is
+ * counted by method, apart from KV (DESIGN section 6 counts KV operations; the feed's calls are its own
+ * column). The same shape as `test/support/watched-feed.ts`, without the fault injection.
+ * @module
+ */
+import type { FeedNamespace } from "../../src/feed/location";
+
+export const FEED_METHODS = ["prepare", "append", "head", "segment", "record"] as const;
+export type FeedMethod = (typeof FEED_METHODS)[number];
+
+/** Calls per method since the last reset, and how many of them failed (rejected). */
+export type FeedCounts = Record<FeedMethod | "failed", number>;
+
+export const zeroFeedCounts = (): FeedCounts => ({ prepare: 0, append: 0, head: 0, segment: 0, record: 0, failed: 0 });
+
+// Module state is per isolate, like the KV counters.
+const counts = new Map<string, FeedCounts>();
+
+/** The counts so far, by name; `reset` starts a new measurement. */
+export function takeFeedCounts(reset: boolean): Record<string, FeedCounts> {
+  const snapshot = Object.fromEntries([...counts].map(([name, tally]) => [name, { ...tally }]));
+  if (reset) for (const tally of counts.values()) Object.assign(tally, zeroFeedCounts());
+  return snapshot;
+}
+
+/** One tally, for a caller that keeps its own (a simulated location). */
+export function feedTally(name: string): FeedCounts {
+  let tally = counts.get(name);
+  if (!tally) {
+    tally = zeroFeedCounts();
+    counts.set(name, tally);
+  }
+  return tally;
+}
+
+/**
+ * @example const feed = countingFeed("REVOCATION_FEED", env.REVOCATION_FEED)
+ */
+export function countingFeed(name: string, real: FeedNamespace, tally: FeedCounts = feedTally(name)): FeedNamespace {
+  type Stub = Record<FeedMethod, (...args: unknown[]) => Promise<unknown>>;
+  const call = async (stub: Stub, method: FeedMethod, args: unknown[]) => {
+    tally[method]++;
+    try {
+      // Called on the stub itself, so the runtime sees a method call on it.
+      return await stub[method](...args);
+    } catch (error) {
+      tally.failed++;
+      throw error;
+    }
+  };
+  // Plain objects rather than Proxies: the wrapper must cost next to nothing on the measured path.
+  const wrapped = {
+    getByName(shard: string) {
+      const stub = real.getByName(shard) as unknown as Stub;
+      return {
+        prepare: (...args: unknown[]) => call(stub, "prepare", args),
+        append: (...args: unknown[]) => call(stub, "append", args),
+        head: (...args: unknown[]) => call(stub, "head", args),
+        segment: (...args: unknown[]) => call(stub, "segment", args),
+        record: (...args: unknown[]) => call(stub, "record", args),
+      };
+    },
+  };
+  return wrapped as unknown as FeedNamespace;
+}

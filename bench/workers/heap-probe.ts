@@ -1,0 +1,92 @@
+/**
+ * Bench-only: an isolate that holds nothing but what the runner asks it to build, so that the
+ * difference in its garbage-collected heap (read through workerd's inspector, `bench/heap.ts`) is
+ * what that structure costs: the reusable-answer map (`AnswerReuse`) or a feed copy (`FeedCopy`),
+ * filled with digests shaped and made like the real ones.
+ * @module
+ */
+import { FeedCopy } from "../../src/feed/copy";
+import { AnswerReuse } from "../../src/feed/reuse";
+import type { FeedHead, FeedSegment, WireEntry } from "../../src/feed/wire";
+import type { RevocationRecord } from "../../src/store/revocations";
+import { hashToken } from "../../src/token";
+
+/** What the probe holds between requests; dropped by `/clear`. */
+let held: unknown;
+
+const HOUR = 3_600_000;
+const SEGMENT = 256;
+
+/** `n` distinct storage digests, made as the worker makes them (SHA-256, base64url). */
+const digests = (n: number, salt: string) =>
+  Promise.all(Array.from({ length: n }, (_, i) => hashToken(`bench-heap-probe.${salt}.${i}`)));
+
+/** KV answers as the reader keeps them: "not revoked" (`null`), or a parsed record. */
+async function reuse(n: number, revoked: boolean): Promise<AnswerReuse> {
+  const kept = new AnswerReuse(n);
+  const now = Date.now();
+  for (const digest of await digests(n, revoked ? "revoked" : "clean")) {
+    const record: RevocationRecord | null = revoked
+      ? // Parsed from JSON per answer, as a KV read gives a fresh object each time.
+        (JSON.parse(
+          JSON.stringify({
+            revokedAt: new Date(now).toISOString(),
+            expiresAt: new Date(now + HOUR).toISOString(),
+            userId: `u-${digest.slice(0, 12)}`,
+            domainId: "bench",
+            revokedBy: "u-bench-admin",
+            reason: "admin",
+          }),
+        ) as RevocationRecord)
+      : null;
+    kept.keep(digest, record, now, 480_000);
+  }
+  return kept;
+}
+
+/** A feed copy merged from closed segments and a head, as they arrive from the cache (JSON). */
+async function copy(n: number): Promise<FeedCopy> {
+  const now = Date.now();
+  const entries: WireEntry[] = (await digests(n, "feed")).map((digest, i) => [i + 1, digest, now, now + HOUR, now]);
+  const closed = Math.floor(n / SEGMENT);
+  const segments: FeedSegment[] = Array.from({ length: closed }, (_, index) => ({
+    epoch: "bench",
+    index,
+    entries: entries.slice(index * SEGMENT, (index + 1) * SEGMENT),
+  }));
+  const head: FeedHead = {
+    epoch: "bench",
+    asOf: now,
+    first: 1,
+    last: n,
+    segmentSize: SEGMENT,
+    entries: entries.slice(closed * SEGMENT),
+  };
+  const feed = new FeedCopy();
+  // Through JSON, so the copy holds strings as a cache answer gives them, not the ones made above.
+  feed.merge(JSON.parse(JSON.stringify(head)), JSON.parse(JSON.stringify(segments)));
+  return feed;
+}
+
+export default {
+  async fetch(request) {
+    const url = new URL(request.url);
+    const n = Number(url.searchParams.get("n") ?? 10_000);
+    switch (url.pathname) {
+      case "/clear":
+        held = undefined;
+        return Response.json({ held: 0 });
+      case "/reuse-clean":
+        held = await reuse(n, false);
+        return Response.json({ held: (held as AnswerReuse).size });
+      case "/reuse-revoked":
+        held = await reuse(n, true);
+        return Response.json({ held: (held as AnswerReuse).size });
+      case "/copy":
+        held = await copy(n);
+        return Response.json({ held: (held as FeedCopy).size });
+      default:
+        return new Response(null, { status: 404 });
+    }
+  },
+} satisfies ExportedHandler;
