@@ -51,7 +51,6 @@ export interface Row {
   /** Anything that makes the numbers untrustworthy (wrong statuses, errors, KV off contract). */
   problems: string[];
   /** What a known, reported bug did to this row (not a failure: README, Performance). */
-  knownIssues: string[];
   /** Requests of the measured pass the runtime cancelled as hung (its log lines). */
   hungCancelled: number;
 }
@@ -72,32 +71,15 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
   const ceiling = scenario.ceiling ? earlier.find((r) => r.id === scenario.ceiling) : undefined;
 
   const problems: string[] = [];
-  // Requests the runtime cancelled as hung: a known feed bug, reported apart (README, Performance).
-  // Each answers 500 (or drops its connection) and may have done part of its work, so the exact
-  // counts below allow that many requests' worth of difference. Anything beyond stays a problem.
+  // Requests the runtime cancelled as hung (a lookup once waited on another request's feed refresh
+  // with no I/O of its own pending): each answers 500 or drops its connection, and is a problem.
   const hung = m.hung;
-  const knownIssues: string[] = [];
   if (load.requests === 0) problems.push("no requests completed");
   const unexpected = Object.entries(load.statuses).filter(([status]) => Number(status) !== scenario.expectStatus);
-  const unexpectedCount = unexpected.reduce((sum, [, n]) => sum + n, 0);
-  // A cancelled RPC call answers 500 from the sibling; a cancelled HTTP request may also lose its
-  // connection. Each kind is bounded by the runtime's own count of cancellations.
-  const explainedByHung =
-    hung > 0 &&
-    unexpected.every(([status]) => status === "500") &&
-    unexpectedCount <= hung &&
-    load.errors <= hung &&
-    load.timeouts === 0;
-  if (explainedByHung) {
-    knownIssues.push(
-      `${hung} requests cancelled by the runtime as hung (${unexpectedCount} answered 500, ${load.errors} dropped): a lookup waiting for another request's feed refresh`,
-    );
-  } else {
-    if (unexpected.length) problems.push(`unexpected statuses ${unexpected.map(([s, n]) => `${s} x${n}`).join(", ")}`);
-    if (load.errors || load.timeouts) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`);
-  }
-  const slack = explainedByHung ? hung : 0;
-  const exact = (total: number, expected: number) => Math.abs(total - expected * load.requests) <= slack;
+  if (hung > 0) problems.push(`${hung} requests cancelled by the runtime as hung`);
+  if (unexpected.length) problems.push(`unexpected statuses ${unexpected.map(([s, n]) => `${s} x${n}`).join(", ")}`);
+  if (load.errors || load.timeouts) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`);
+  const exact = (total: number, expected: number) => total === expected * load.requests;
   if (reads > scenario.kv.reads || !exact(total("writes"), scenario.kv.writes)) {
     problems.push(
       `KV ${reads.toFixed(2)} reads + ${writes.toFixed(2)} writes a request, expected at most ${scenario.kv.reads} + exactly ${scenario.kv.writes}`,
@@ -160,7 +142,6 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
       retainedMiB: m.retainedMiB,
     },
     problems,
-    knownIssues,
     hungCancelled: hung,
   };
 }

@@ -29,10 +29,12 @@ const { values: args } = parseArgs({
     // Rows to run once more under workerd's CPU profiler, after their measured pass.
     profile: { type: "string", multiple: true },
     markdown: { type: "boolean", default: false },
-    out: { type: "string", default: join(here, "results.json") },
+    // The full run's figures are committed (bench/results.json); a quick run keeps its own, untracked.
+    out: { type: "string" },
   },
 });
 const mode: Mode = args.quick ? "quick" : "full";
+const out = args.out ?? join(here, args.quick ? "results-quick.json" : "results.json");
 const { warmup, requests, connections } = MODES[mode];
 const scenarios = allScenarios().filter((s) => !args.only || s.ceiling === undefined || args.only.includes(s.id));
 const profiled = new Set(args.profile ?? []);
@@ -104,10 +106,7 @@ try {
       const row = toRow(scenario, measurement, rows, runtime.feedFreshnessSeconds);
       rows.push(row);
       rssSeries.push(...measurement.rssMiB);
-      const problems = [
-        ...(row.problems.length ? [`  PROBLEMS: ${row.problems.join("; ")}`] : []),
-        ...(row.knownIssues.length ? [`  KNOWN BUG: ${row.knownIssues.join("; ")}`] : []),
-      ].join("");
+      const problems = row.problems.length ? `  PROBLEMS: ${row.problems.join("; ")}` : "";
       console.log(
         `  ${scenario.id}: ${row.load.requestsPerSecond.toFixed(0)} req/s, ${row.workerdCpuUsPerRequest.toFixed(0)} µs CPU a request${problems}`,
       );
@@ -143,12 +142,7 @@ try {
   console.log(
     `workerd peak RSS (VmHWM) ${hwmMiB.toFixed(1)} MiB; ${log.lines} worker log lines, ${log.withToken} holding a bench token`,
   );
-  const knownIssues = rows.flatMap((r) => r.knownIssues.map((issue) => `${r.id}: ${issue}`));
-  if (knownIssues.length) {
-    console.log(
-      `KNOWN BUG, reported and not fixed in this branch (README, Performance; \`npx tsx bench/repro-feed.ts\`):\n  ${knownIssues.join("\n  ")}\n`,
-    );
-  }
+
   if (args.markdown) console.log(`\n${formatMarkdown(rows)}\n`);
 
   const results = {
@@ -162,11 +156,10 @@ try {
     targets,
     memory: { workerdHwmMiB: hwmMiB, workerdRss: summarize(rssSeries), workerHeap },
     logs: { lines: log.lines, withBenchToken: log.withToken, cancelledAsHung: log.hung },
-    knownIssues,
     problems,
   };
-  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results written to ${args.out}`);
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`results written to ${out}`);
   if (problems.length) {
     console.error(`\nbench FAILED:\n  ${problems.join("\n  ")}`);
     if (log.errors.length) console.error(`worker errors:\n  ${log.errors.join("\n  ")}`);

@@ -56,10 +56,15 @@ async function stampede(env: ReproEnv, readers: number, intervals: number) {
     // First fill of every copy (closed segments), not counted.
     for (const r of all) await r.verdict(digest);
     for (let i = 0; i < intervals; i++) {
-      await nextInterval(freshnessMs, 5);
+      await nextInterval(freshnessMs, 0);
       const before = counts.head;
-      if (mode === "together") await Promise.all(all.map((r) => r.verdict(digest)));
-      else for (const r of all) await r.verdict(digest);
+      // Asked all through the interval, every 10 ms: each reader refreshes at its own moment in it.
+      const end = Date.now() + freshnessMs - 5;
+      while (Date.now() < end) {
+        if (mode === "together") await Promise.all(all.map((r) => r.verdict(digest)));
+        else for (const r of all) await r.verdict(digest);
+        await sleep(10);
+      }
       result[mode].push(counts.head - before);
     }
   }

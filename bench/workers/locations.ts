@@ -18,8 +18,8 @@
 import { FeedLocation, type FeedNamespace } from "../../src/feed/location";
 import { type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
-import { lookupCacheTtl } from "../../src/lookup/cache-ttl";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
+import { setting } from "../../src/settings";
 import type { RevocationRecord } from "../../src/store/revocations";
 import { revocationStore } from "../../src/store/revocations";
 import { laggingKv } from "../../test/support/lagging-kv";
@@ -88,7 +88,7 @@ interface LocationsSpec {
 
 function buildLocations(env: Env, spec: LocationsSpec): { locations: Location[]; kvName: string } {
   const settings = feedSettings(env);
-  const cacheTtl = lookupCacheTtl(env.LOOKUP_CACHE_TTL);
+  const cacheTtl = setting(env, "LOOKUP_CACHE_TTL");
   const kvName = `REVOCATIONS@${spec.tag}`;
   // Counted first, lagging on top: what is counted is what reaches KV.
   const kv = laggingKv(countingKv(kvName, env.REVOCATIONS), spec.lagMs);
