@@ -619,7 +619,7 @@ export function feedTargets(results: FeedResults) {
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "-");
 const seconds = (ms: number) => fixed(ms / 1000, 2);
 
-/** The feed's tables, in Markdown (the README's) or as plain text. */
+/** The feed's tables, in Markdown (docs/performance.md's) or as plain text. */
 export function formatFeed(results: FeedResults): string {
   const { propagation: p, kvOnly: k, steady: s, busyIsolate: b, capacity: c, memory: m } = results;
   const table = (rows: string[][]) =>

@@ -31,8 +31,8 @@ export interface Measurement {
   workerdCpuMs: number;
   /**
    * Requests of the measured pass that the runtime cancelled as hung (its log line "...your Worker's
-   * code had hung..."): the known bug of a lookup waiting for another request's feed refresh (README,
-   * Performance). Such a request answers 500 and may have done part of its work.
+   * code had hung..."), as a lookup waiting on another request's feed refresh once was (fixed; see
+   * docs/performance.md). Such a request answers 500 and may have done part of its work: a problem.
    */
   hung: number;
 }

@@ -50,7 +50,6 @@ export interface Row {
   };
   /** Anything that makes the numbers untrustworthy (wrong statuses, errors, KV off contract). */
   problems: string[];
-  /** What a known, reported bug did to this row (not a failure: README, Performance). */
   /** Requests of the measured pass the runtime cancelled as hung (its log lines). */
   hungCancelled: number;
 }

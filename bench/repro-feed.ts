@@ -1,7 +1,7 @@
 /**
  * `npx tsx bench/repro-feed.ts`: reproduces two things the feed's figures showed, on the bench's
  * runtime (the real worker in Miniflare, its real feed object, real caches). See
- * `workers/feed-repro.ts` for what each step does, and the README's Performance section.
+ * `workers/feed-repro.ts` for what each step does, and docs/performance.md.
  *
  * 1. Refresh stampede: four readers of one location asking together just after an interval begins
  *    each send the object a head request; one after another, they send one.

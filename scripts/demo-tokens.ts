@@ -1,6 +1,6 @@
 /**
  * The demo tokens that `npm start` registers, one per role: the README lists them.
- * Fixed strings so that the README's curl examples work as pasted; never use them outside a demo.
+ * Fixed strings so that the curl examples of the README and docs/api.md work as pasted; never use them outside a demo.
  * @module
  */
 export interface DemoToken {

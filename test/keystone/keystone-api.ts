@@ -140,7 +140,7 @@ export function keystoneFromProcessEnv(source: Record<string, string | undefined
     const value = source[name];
     if (!value) {
       throw new Error(
-        `${name} is not set: start Keystone and source its env file first (see the README, "Running in front of Keystone"), ` +
+        `${name} is not set: start Keystone and source its env file first (see docs/authorities/keystone.md), ` +
           "or run `bash test/keystone/with-keystone.sh npm run test:keystone`",
       );
     }

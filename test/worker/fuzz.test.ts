@@ -380,7 +380,7 @@ async function hostileRequests(authority: Authority, runs: number): Promise<Map<
     { seed: SEED, numRuns: runs, endOnFailure: true },
   );
   expect(unsendable).toBeLessThan(runs / 20);
-  // The figures the README quotes; console.error because quiet mode passes only errors through.
+  // The figures docs/reliability.md quotes; console.error because quiet mode passes only errors through.
   console.error(
     JSON.stringify({ fuzz: { authority, runs, seed: SEED, unsendable, outcomes: Object.fromEntries(outcomes) } }),
   );

@@ -1,6 +1,6 @@
 /**
  * Settings of the `jwt` token authority. Not in wrangler.toml, because most are per deployment
- * and `JWT_SECRET` is a secret (`wrangler secret put JWT_SECRET`); see the README, "JWT authority".
+ * and `JWT_SECRET` is a secret (`wrangler secret put JWT_SECRET`); see docs/authorities/jwt.md.
  * @module
  */
 declare namespace Cloudflare {

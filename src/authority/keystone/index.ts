@@ -111,7 +111,7 @@ function warnOfProjectGrants(roleMap: KeystoneRoleMap, write: (line: string) => 
       level: "warn",
       message:
         "KEYSTONE_ROLE_MAP grants project-scoped roles more than identity:default: the admins of every " +
-        'project may then revoke other users\' tokens (README, "The role map")',
+        "project may then revoke other users' tokens (docs/authorities/keystone.md)",
       grants: risky,
     }),
   );

@@ -55,7 +55,7 @@ export function parseRoleMap(
       throw new Invalid(
         'KEYSTONE_ROLE_MAP is in the old form without scopes ("admin=identity:admin"): name each role with ' +
           'the scope it counts in, e.g. "system:admin=identity:admin,domain:admin=identity:user-admin,' +
-          'project:member=identity:default" (README, "Migrating KEYSTONE_ROLE_MAP")',
+          'project:member=identity:default" (docs/authorities/keystone.md, "Migrating KEYSTONE_ROLE_MAP")',
       );
     }
     if (!(SCOPES as readonly string[]).includes(scope) || role === "") {
@@ -72,7 +72,7 @@ export function parseRoleMap(
 
 /**
  * The entries that give a project-scoped role more than `identity:default`. Allowed, but a risk:
- * every admin of any project then revokes other users' tokens (documented in the README).
+ * every admin of any project then revokes other users' tokens (documented in docs/authorities/keystone.md).
  * @example riskyProjectGrants(parseRoleMap("project:admin=identity:admin")) // ["project:admin=identity:admin"]
  */
 export function riskyProjectGrants(map: KeystoneRoleMap): string[] {
