@@ -21,9 +21,9 @@ export interface RecordingServices {
  * 2. the queue message (Keystone), before KV, so a failed send leaves nothing either;
  * 3. the KV record, the record of the revocation for the token's whole life;
  * 4. the feed entry, last, so that an entry always means a whole revocation. If this append fails
- *    after KV took the record, the `503` leaves a KV-only revocation: refused everywhere within
- *    KV's bound, and completed by the retry (or by the next check of that token) through
- *    `FeedWriter.append`, which is idempotent.
+ *    after KV took the record, the `503` leaves a KV-only revocation: refused wherever KV has it and
+ *    no earlier "not revoked" answer is reused, and completed by an admin's retry or by the next
+ *    check of that token (`FeedWriter.append` is idempotent). Only a `204` carries the 2 s bound.
  * @example await recordRevocation({ env, store, feed }, target, record)
  */
 export async function recordRevocation(

@@ -56,6 +56,7 @@ async function copy(n: number): Promise<FeedCopy> {
   }));
   const head: FeedHead = {
     epoch: "bench",
+    since: now,
     asOf: now,
     first: 1,
     last: n,

@@ -16,6 +16,7 @@ interface Held {
  */
 export class FeedCopy {
   #epoch: string | undefined;
+  #since = 0;
   /** Highest closed segment merged; every closed segment below it is merged or pruned. */
   #closedThrough = -1;
   readonly #held = new Map<string, Held>();
@@ -36,13 +37,18 @@ export class FeedCopy {
     return missing;
   }
 
-  /** Takes in a head and the segments {@link missingSegments} named, all of the same epoch. */
-  merge(head: FeedHead, segments: readonly FeedSegment[]): void {
-    if (head.epoch !== this.#epoch) {
-      // The object started afresh: its sequence numbers mean something new.
-      this.#held.clear();
+  /**
+   * Takes in a head and the segments {@link missingSegments} named, all of the same epoch; `true`
+   * when the epoch changed (the object started afresh).
+   */
+  merge(head: FeedHead, segments: readonly FeedSegment[]): boolean {
+    const changed = head.epoch !== this.#epoch;
+    if (changed) {
+      // The object started afresh: its sequence numbers mean something new. The digests held stay:
+      // each is a revocation, whichever epoch listed it, and a revoked set may only grow.
       this.#closedThrough = -1;
       this.#epoch = head.epoch;
+      this.#since = head.since;
     }
     for (const segment of segments) {
       if (segment.epoch !== head.epoch) throw new Error("feed segment from another epoch");
@@ -50,6 +56,12 @@ export class FeedCopy {
     }
     this.#closedThrough = Math.max(this.#closedThrough, openSegment(head.last, head.segmentSize) - 1);
     this.#add(head.entries);
+    return changed;
+  }
+
+  /** When the epoch of the merged feed began (epoch ms; 0 before the first merge). */
+  get since(): number {
+    return this.#since;
   }
 
   /** Adds one entry at once: the isolate that appended it needs no refresh to refuse it. */

@@ -63,6 +63,7 @@ export class FeedLocation {
   #inFlight: { readonly startedAt: number; readonly promise: Promise<boolean> } | undefined;
   /** The last refresh failed: lookups stop waiting for refreshes until one succeeds. */
   #down = false;
+  #generation = 0;
   #loggedAt = Number.NEGATIVE_INFINITY;
   #prunedAt = Number.NEGATIVE_INFINITY;
 
@@ -124,6 +125,21 @@ export class FeedLocation {
     this.#copies.get(shard)?.add(digest, expiresAt, this.#now());
   }
 
+  /**
+   * Counts the times the feed started afresh (a new epoch) as this isolate saw it: reusable answers
+   * read before such a change are no longer covered by the feed.
+   */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** When the newest epoch of the feed began (epoch ms; 0 before the first refresh). */
+  get since(): number {
+    let since = 0;
+    for (const copy of this.#copies.values()) since = Math.max(since, copy.since);
+    return since;
+  }
+
   /** Digests held across shards (for the bench's memory figures). */
   get size(): number {
     let size = 0;
@@ -143,10 +159,12 @@ export class FeedLocation {
       const cache = await Promise.resolve()
         .then(this.#cache)
         .catch(() => undefined);
-      await Promise.race([
-        Promise.all(FEED_SHARDS.map((shard) => this.#refreshShard(feed, cache, settings, bucket, shard))),
+      const fetched = await Promise.race([
+        Promise.all(FEED_SHARDS.map((shard) => this.#fetchShard(feed, cache, settings, bucket, shard))),
         deadline,
       ]);
+      // Merged only here, once every shard answered in time: a refresh given up never merges late.
+      for (const { copy, head, segments } of fetched) if (copy.merge(head, segments)) this.#generation++;
       this.#freshFor = interval;
       this.#down = false;
       const now = this.#now();
@@ -164,13 +182,13 @@ export class FeedLocation {
     }
   }
 
-  async #refreshShard(
+  async #fetchShard(
     feed: FeedNamespace,
     cache: Cache | undefined,
     settings: FeedSettings,
     bucket: number,
     shard: string,
-  ): Promise<void> {
+  ): Promise<{ copy: FeedCopy; head: FeedHead; segments: FeedSegment[] }> {
     const stub = feed.getByName(shard);
     // The object's own id in every key: two deployments (or two feeds) sharing a location's cache
     // and origin never read each other's answers.
@@ -196,7 +214,7 @@ export class FeedLocation {
         ),
       ),
     );
-    copy.merge(head, segments);
+    return { copy, head, segments };
   }
 
   #logOutage(error: unknown): void {
@@ -264,6 +282,7 @@ function isHead(value: unknown): value is FeedHead {
   const head = value as Partial<FeedHead> | null;
   return (
     typeof head?.epoch === "string" &&
+    typeof head.since === "number" &&
     Number.isInteger(head.first) &&
     Number.isInteger(head.last) &&
     Number.isInteger(head.segmentSize) &&

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RevocationRecord, RevocationStore } from "../store/revocations";
+import { FeedUnavailable } from "./errors";
 import { FeedLocation, type FeedNamespace, type FreshOptions } from "./location";
 import { AnswerReuse } from "./reuse";
 import { type FeedSettings, KV_PROPAGATION_SECONDS } from "./settings";
@@ -76,9 +77,22 @@ export function revocationReader({
 }: RevocationReaderOptions): RevocationReader {
   const { location, reuse } = state;
   const windowMs = settings.windowSeconds * 1000;
-  // How long the feed covers what a "not revoked" KV read could have missed.
-  const reuseMs = (settings.windowSeconds - (KV_PROPAGATION_SECONDS + cacheTtl)) * 1000;
-  const fresh = () => location.fresh(feed, settings, freshOptions);
+  // What a "not revoked" KV read may have missed: KV's propagation plus the longest cacheTtl of any
+  // read of these keys (the isolate's HTTP and RPC paths share its KV cache and its answers).
+  const blindSpotMs = (KV_PROPAGATION_SECONDS + Math.max(cacheTtl, settings.largestCacheTtl)) * 1000;
+  // How long the feed covers that blind spot.
+  const reuseMs = windowMs - blindSpotMs;
+  const fresh = async () => {
+    const isFresh = await location.fresh(feed, settings, freshOptions);
+    // A feed that started afresh no longer covers what earlier reads missed.
+    reuse.follow(location.generation);
+    return isFresh;
+  };
+  // A "not revoked" answer is kept only when the feed already existed for the whole blind spot of
+  // the read: KV writes from before the feed's epoch (an older version, a reset object) have no entry.
+  const keep = (digest: string, record: RevocationRecord | null, readAt: number) => {
+    if (record || readAt - location.since >= blindSpotMs) reuse.keep(digest, record, readAt, reuseMs);
+  };
 
   // KV, unless a fresh feed lets an earlier answer stand. Never reuse without a fresh feed.
   async function read(digest: string, isFresh: boolean): Promise<RevocationRecord | null> {
@@ -88,7 +102,7 @@ export function revocationReader({
     }
     const readAt = now();
     const record = await store.get(digest);
-    if (isFresh) reuse.keep(digest, record, readAt, reuseMs);
+    if (isFresh) keep(digest, record, readAt);
     return record;
   }
 
@@ -118,7 +132,7 @@ export function revocationReader({
       if (unsettled.length > 0) {
         const readAt = now();
         for (const [digest, record] of await store.getMany(unsettled)) {
-          if (isFresh) reuse.keep(digest, record, readAt, reuseMs);
+          if (isFresh) keep(digest, record, readAt);
           answers.set(digest, record !== null);
         }
       }
@@ -132,9 +146,14 @@ export function revocationReader({
       if (kept) return kept;
       const readAt = now();
       const record = await store.get(digest);
-      if (record && isFresh) reuse.keep(digest, record, readAt, reuseMs);
+      if (record && isFresh) keep(digest, record, readAt);
+      if (record) return record;
       // KV here has not caught up with the feed yet; the object keeps every record of its window.
-      return record ?? (await feed.getByName(shardFor(digest)).record(digest));
+      try {
+        return await feed.getByName(shardFor(digest)).record(digest);
+      } catch {
+        throw new FeedUnavailable("revocation feed record read failed");
+      }
     },
   };
 }

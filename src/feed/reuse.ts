@@ -21,6 +21,7 @@ interface Kept {
 export class AnswerReuse {
   readonly #kept = new Map<string, Kept>();
   readonly #maxEntries: number;
+  #generation = 0;
 
   constructor(maxEntries = DEFAULT_REUSE_ENTRIES) {
     this.#maxEntries = maxEntries;
@@ -50,6 +51,18 @@ export class AnswerReuse {
       const oldest = this.#kept.keys().next().value;
       if (oldest !== undefined) this.#kept.delete(oldest);
     }
+  }
+
+  /** Forgets everything: the feed started afresh, so it no longer covers what earlier reads missed. */
+  clear(): void {
+    this.#kept.clear();
+  }
+
+  /** Forgets everything once the feed's generation (see `FeedLocation.generation`) moves on. */
+  follow(generation: number): void {
+    if (generation === this.#generation) return;
+    this.#generation = generation;
+    this.clear();
   }
 
   /** Forgets a digest: this isolate has just revoked it. */

@@ -59,8 +59,9 @@ export class RevocationFeed extends DurableObject<Env> {
       );
       this.#sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_commit ON entries (committed_at)`);
       this.#sql.exec(
-        `INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?), ('last_seq', '0')`,
+        `INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?), ('last_seq', '0'), ('since', ?)`,
         crypto.randomUUID(),
+        String(Date.now()),
       );
       this.#epoch = this.#meta("epoch");
     });
@@ -107,6 +108,7 @@ export class RevocationFeed extends DurableObject<Env> {
     const from = openSegment(last) * SEGMENT_SIZE + 1;
     return {
       epoch: this.#epoch,
+      since: Number(this.#meta("since")),
       asOf: Date.now(),
       first: first ?? last + 1,
       last,

@@ -15,6 +15,11 @@ export const SEGMENT_SIZE = 256;
 export interface FeedHead {
   /** Changes when the object's storage starts afresh, so readers never mix two sequences. */
   readonly epoch: string;
+  /**
+   * When this epoch began (epoch ms): KV writes before it may have no feed entry, so a reader may
+   * reuse a "not revoked" KV answer only if it was read long enough after this.
+   */
+  readonly since: number;
   /** The object's clock when it answered (epoch ms). */
   readonly asOf: number;
   /** Oldest sequence number still held (`last + 1` when the feed is empty). */

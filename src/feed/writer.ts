@@ -3,17 +3,14 @@
  * holds the record, and complete a revocation whose append failed earlier.
  * @module
  */
-import { ServiceUnavailable } from "../faults";
 import type { RevocationRecord } from "../store/revocations";
+import { FeedUnavailable } from "./errors";
 import type { FeedNamespace } from "./location";
 import { isolateState, type ReaderState } from "./reader";
 import { shardFor } from "./shards";
 import type { FeedAppend } from "./wire";
 
-/** The feed could not take part in a revocation: the client gets `503` and may retry. */
-export class FeedUnavailable extends ServiceUnavailable {
-  override name = "FeedUnavailable";
-}
+export { FeedUnavailable };
 
 export interface FeedWriter {
   /** Throws {@link FeedUnavailable} unless the feed answers now; writes nothing. */

@@ -29,9 +29,15 @@ export function authenticate({ header = "X-Auth-Token" }: AuthenticateOptions = 
       c.var.revocations.verdict(token.hash),
     ]);
     // KV holds a recent revocation the feed copy lacks: make sure the feed has it (its append may
-    // have failed). Best effort, and only while the feed answers: the answer is 401 either way.
-    if (verdict.record && !verdict.confirmed && verdict.fresh) {
-      await c.var.feed.append(token.hash, verdict.record).catch(() => false);
+    // have failed). Behind the answer, which is 401 either way; a failure is tried again next time.
+    if (verdict.record && !verdict.confirmed) {
+      const completion = c.var.feed.append(token.hash, verdict.record).catch(() => false);
+      try {
+        c.executionCtx.waitUntil(completion);
+      } catch {
+        // No execution context (`app.request` in tests): wait for it here.
+        await completion;
+      }
     }
     // Unknown, expired and revoked read alike, so a stolen token's holder learns nothing.
     if (!identity || verdict.revoked) throw fault(401, `The ${header} token is not valid`);

@@ -107,7 +107,11 @@ export async function deliverPropagations(
       // The request's KV write or feed append may have failed after the send; the record and its
       // feed entry must exist all the same (the append is idempotent).
       if (!(await store.get(digest))) await store.put(digest, parsed.record);
-      await feedWriter(env.REVOCATION_FEED).append(digest, parsed.record);
+      // Best effort: a feed outage must not hold up Keystone. The KV record stands, and the next
+      // check of the token completes the feed entry.
+      await feedWriter(env.REVOCATION_FEED)
+        .append(digest, parsed.record)
+        .catch(() => log("warn", "feed append failed; KV holds the revocation"));
       client ??= keystoneClient(keystoneConfig(env));
       const outcome = await client.revoke(parsed.token);
       log("info", `settled: ${outcome}`);

@@ -16,6 +16,7 @@ const HOUR = 3600_000;
 const entry = (seq: number, now = Date.now()): WireEntry => [seq, `d${seq}`, now, now + HOUR, now];
 const head = (first: number, last: number, epoch = "e1"): FeedHead => ({
   epoch,
+  since: epoch === "e1" ? 1000 : 2000,
   asOf: Date.now(),
   first,
   last,
@@ -46,12 +47,16 @@ describe("FeedCopy", () => {
     expect(new FeedCopy().missingSegments(head(9, 14))).toEqual([2]);
   });
 
-  it("starts over when the epoch changes", () => {
+  it("starts its sequence over when the epoch changes, keeping every digest it held", () => {
     const copy = new FeedCopy();
-    copy.merge(head(1, 5), [segment(0)]);
+    expect(copy.merge(head(1, 5), [segment(0)])).toBe(true);
+    expect(copy.since).toBe(1000);
+    expect(copy.merge(head(1, 6), [])).toBe(false);
     expect(copy.missingSegments(head(1, 5, "e2"))).toEqual([0]);
-    copy.merge(head(1, 2, "e2"), []);
-    expect(copy.has("d5")).toBe(false);
+    expect(copy.merge(head(1, 2, "e2"), [])).toBe(true);
+    expect(copy.since).toBe(2000);
+    // d5 was revoked, whichever epoch listed it: a revoked set only grows.
+    expect(copy.has("d5")).toBe(true);
     expect(copy.has("d2")).toBe(true);
   });
 
@@ -100,6 +105,15 @@ describe("AnswerReuse", () => {
     reuse.keep("d", null, now, 60_000);
     expect(reuse.size).toBe(3);
     expect(["a", "b", "c", "d"].map((d) => reuse.get(d, now) === null)).toEqual([true, false, true, true]);
+  });
+
+  it("forgets everything when the feed's generation moves on, and only then", () => {
+    const reuse = new AnswerReuse();
+    reuse.keep("a", null, Date.now(), 60_000);
+    reuse.follow(0);
+    expect(reuse.get("a")).toBeNull();
+    reuse.follow(1);
+    expect(reuse.get("a")).toBeUndefined();
   });
 
   it("forgets a digest that this isolate revoked", () => {

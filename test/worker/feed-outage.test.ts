@@ -4,11 +4,16 @@
  * completes the revocation. DESIGN sections 1 (step 9) and 8.
  * @module
  */
-import { describe, expect, it } from "vitest";
+import { runInDurableObject } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { shardFor } from "../../src/feed/shards";
 import { laggingKv } from "../support/lagging-kv";
-import { lookupOver, newLocation, nextInterval } from "../support/reader";
+import { ageFeed, lookupOver, newLocation, nextInterval } from "../support/reader";
+
+// Reuse is what these tests count: the feed has existed long enough for it.
+beforeAll(ageFeed);
+
 import { issueToken, send } from "../support/watched-call";
 import { watchFeed } from "../support/watched-feed";
 import { watchKv } from "../support/watched-kv";
@@ -136,6 +141,40 @@ describe("the feed cannot be read", () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain(user.token);
     expect(lines[0]).not.toContain(user.hash);
+  });
+});
+
+describe("a feed that started afresh (a new epoch)", () => {
+  it("covers no earlier read: reused answers are forgotten, and none is kept for a blind spot's time", async () => {
+    // A namespace whose object can be swapped for a new one, as a reset object or a new deployment would be.
+    let prefix = `epoch-a-${crypto.randomUUID()}-`;
+    const swappable = new Proxy(env.REVOCATION_FEED, {
+      get(target, property) {
+        if (property === "getByName") return (name: string) => target.getByName(`${prefix}${name}`);
+        if (property === "idFromName") return (name: string) => target.idFromName(`${prefix}${name}`);
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const { kv, calls } = watchKv(env.REVOCATIONS);
+    const token = `never-issued-${crypto.randomUUID()}`;
+    // An epoch that began long ago: old enough for reuse.
+    const old = await swappable.getByName("revocations").head();
+    await runInDurableObject(swappable.getByName("revocations"), (_, state) => {
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'since'", String(old.since - 3600_000));
+    });
+    const lookup = lookupOver(kv, { feed: swappable, state: newLocation() });
+    expect(await lookup.isRevoked(token)).toBe(false);
+    expect(await lookup.isRevoked(token)).toBe(false);
+    expect(calls).toHaveLength(1);
+
+    // The object starts afresh, its epoch beginning now.
+    prefix = `epoch-b-${crypto.randomUUID()}-`;
+    await nextInterval();
+    expect(await lookup.isRevoked(token)).toBe(false);
+    expect(await lookup.isRevoked(token)).toBe(false);
+    // Forgotten, and not kept again while the new epoch is younger than a read's blind spot.
+    expect(calls).toHaveLength(3);
   });
 });
 

@@ -5,12 +5,16 @@
  * @module
  */
 import { createExecutionContext } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
 import { rejectionOf } from "../aux/rpc";
 import { segment } from "../support/jws";
-import { newLocation } from "../support/reader";
+import { ageFeed, newLocation } from "../support/reader";
+
+// Reuse is what these tests count: the feed has existed long enough for it.
+beforeAll(ageFeed);
+
 import { watchKv } from "../support/watched-kv";
 import { call, env, issue } from "./helpers";
 
