@@ -36,7 +36,6 @@ function reader(
   return revocationReader({
     // A distant location: its KV does not show a revocation for 90 s.
     store: revocationStore(laggingKv(env.REVOCATIONS), { cacheTtl: 30 }),
-    cacheTtl: 30,
     feed,
     settings,
     state: readerState(new FeedLocation({ cache: () => caches.open(cacheName) })),

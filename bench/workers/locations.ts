@@ -107,7 +107,7 @@ function buildLocations(env: Env, spec: LocationsSpec): { locations: Location[];
           },
         }),
       );
-      const reader: RevocationReader = revocationReader({ store, cacheTtl, feed, settings, state });
+      const reader: RevocationReader = revocationReader({ store, feed, settings, state });
       location.readers.push({
         revoked:
           spec.mode === "feed"

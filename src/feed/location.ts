@@ -110,7 +110,7 @@ export class FeedLocation {
     if (this.#down) return false;
     // With a timer of this request's own: a request waiting only on I/O that another request started
     // is one that workerd cancels as hung.
-    return (await withDeadline(refresh, this.#deadlineMs)) && this.#freshFor === interval;
+    return (await withDeadline(refresh, this.#deadlineMs, () => false)) && this.#freshFor === interval;
   }
 
   /** `true` when a shard's copy holds the digest (fresh or not: a revocation seen stays true). */
@@ -148,21 +148,17 @@ export class FeedLocation {
   }
 
   async #refresh(feed: FeedNamespace, settings: FeedSettings, interval: number, bucket: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new FeedTimeout(`feed refresh took over ${this.#deadlineMs} ms`)),
-        this.#deadlineMs,
-      );
-    });
     try {
       const cache = await Promise.resolve()
         .then(this.#cache)
         .catch(() => undefined);
-      const fetched = await Promise.race([
+      const fetched = await withDeadline(
         Promise.all(FEED_SHARDS.map((shard) => this.#fetchShard(feed, cache, settings, bucket, shard))),
-        deadline,
-      ]);
+        this.#deadlineMs,
+        () => {
+          throw new FeedTimeout(`feed refresh took over ${this.#deadlineMs} ms`);
+        },
+      );
       // Merged only here, once every shard answered in time: a refresh given up never merges late.
       for (const { copy, head, segments } of fetched) if (copy.merge(head, segments)) this.#generation++;
       this.#freshFor = interval;
@@ -177,8 +173,6 @@ export class FeedLocation {
       this.#down = true;
       this.#logOutage(error);
       return false;
-    } finally {
-      if (timer !== undefined) clearTimeout(timer);
     }
   }
 
@@ -237,11 +231,17 @@ class FeedTimeout extends Error {
   override name = "FeedTimeout";
 }
 
-/** `promise`'s value, or `false` once `ms` have passed. */
-async function withDeadline(promise: Promise<boolean>, ms: number): Promise<boolean> {
+/** `promise`'s value, or what `late` gives (or throws) once `ms` have passed; the timer is this request's own. */
+async function withDeadline<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const expiry = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+  const expiry = new Promise<T>((resolve, reject) => {
+    timer = setTimeout(() => {
+      try {
+        resolve(late());
+      } catch (error) {
+        reject(error);
+      }
+    }, ms);
   });
   try {
     return await Promise.race([promise, expiry]);

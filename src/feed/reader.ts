@@ -37,8 +37,6 @@ export interface Verdict {
    * (half-finished). An idempotent `FeedWriter.append` tells the two apart, and completes the latter.
    */
   readonly confirmed: boolean;
-  /** Whether the copy of the feed was fresh for this answer. */
-  readonly fresh: boolean;
 }
 
 export interface RevocationReader {
@@ -50,25 +48,24 @@ export interface RevocationReader {
 }
 
 export interface RevocationReaderOptions extends FreshOptions {
-  /** KV, read with `cacheTtl` seconds of location caching. */
+  /** KV, read with a `cacheTtl` no larger than `settings.largestCacheTtl`. */
   store: RevocationStore;
-  cacheTtl: number;
   feed: FeedNamespace;
   settings: FeedSettings;
   state?: ReaderState;
   now?: () => number;
 }
 
-const notRevoked = (fresh: boolean): Verdict => ({ revoked: false, record: null, confirmed: true, fresh });
+const NOT_REVOKED: Verdict = { revoked: false, record: null, confirmed: true };
+const IN_FEED: Verdict = { revoked: true, record: null, confirmed: true };
 
 /**
  * @example
- * const reader = revocationReader({ store, cacheTtl: 30, feed: env.REVOCATION_FEED, settings: feedSettings(env) });
+ * const reader = revocationReader({ store, feed: env.REVOCATION_FEED, settings: feedSettings(env) });
  * (await reader.verdict(token.hash)).revoked
  */
 export function revocationReader({
   store,
-  cacheTtl,
   feed,
   settings,
   state = isolateState,
@@ -79,7 +76,7 @@ export function revocationReader({
   const windowMs = settings.windowSeconds * 1000;
   // What a "not revoked" KV read may have missed: KV's propagation plus the longest cacheTtl of any
   // read of these keys (the isolate's HTTP and RPC paths share its KV cache and its answers).
-  const blindSpotMs = (KV_PROPAGATION_SECONDS + Math.max(cacheTtl, settings.largestCacheTtl)) * 1000;
+  const blindSpotMs = (KV_PROPAGATION_SECONDS + settings.largestCacheTtl) * 1000;
   // How long the feed covers that blind spot.
   const reuseMs = windowMs - blindSpotMs;
   const fresh = async () => {
@@ -89,9 +86,12 @@ export function revocationReader({
     return isFresh;
   };
   // A "not revoked" answer is kept only when the feed already existed for the whole blind spot of
-  // the read: KV writes from before the feed's epoch (an older version, a reset object) have no entry.
+  // the read (KV writes from before its epoch, by an older version or a reset object, have no entry),
+  // and never for a digest the feed lists (KV there has not caught up yet).
   const keep = (digest: string, record: RevocationRecord | null, readAt: number) => {
-    if (record || readAt - location.since >= blindSpotMs) reuse.keep(digest, record, readAt, reuseMs);
+    if (record || (readAt - location.since >= blindSpotMs && !location.revoked(digest))) {
+      reuse.keep(digest, record, readAt, reuseMs);
+    }
   };
 
   // KV, unless a fresh feed lets an earlier answer stand. Never reuse without a fresh feed.
@@ -109,12 +109,12 @@ export function revocationReader({
   return {
     async verdict(digest) {
       const isFresh = await fresh();
-      if (location.revoked(digest)) return { revoked: true, record: null, confirmed: true, fresh: isFresh };
+      if (location.revoked(digest)) return IN_FEED;
       const record = await read(digest, isFresh);
-      if (!record) return notRevoked(isFresh);
+      if (!record) return NOT_REVOKED;
       // Older than the window, a whole revocation would have left the feed anyway.
       const young = Date.parse(record.revokedAt) > now() - windowMs;
-      return { revoked: true, record, confirmed: !young, fresh: isFresh };
+      return { revoked: true, record, confirmed: !young };
     },
 
     async revokedMany(digests) {
@@ -140,14 +140,8 @@ export function revocationReader({
     },
 
     async record(digest) {
-      const isFresh = await fresh();
-      if (!location.revoked(digest)) return read(digest, isFresh);
-      const kept = isFresh ? reuse.get(digest, now()) : undefined;
-      if (kept) return kept;
-      const readAt = now();
-      const record = await store.get(digest);
-      if (record && isFresh) keep(digest, record, readAt);
-      if (record) return record;
+      const record = await read(digest, await fresh());
+      if (record || !location.revoked(digest)) return record;
       // KV here has not caught up with the feed yet; the object keeps every record of its window.
       try {
         return await feed.getByName(shardFor(digest)).record(digest);

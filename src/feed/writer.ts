@@ -10,8 +10,6 @@ import { isolateState, type ReaderState } from "./reader";
 import { shardFor } from "./shards";
 import type { FeedAppend } from "./wire";
 
-export { FeedUnavailable };
-
 export interface FeedWriter {
   /** Throws {@link FeedUnavailable} unless the feed answers now; writes nothing. */
   prepare(digest: string, record: RevocationRecord): Promise<void>;

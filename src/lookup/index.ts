@@ -49,7 +49,6 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
     return revocationLookup(
       revocationReader({
         store: revocationStore(this.env.REVOCATIONS, { cacheTtl }),
-        cacheTtl,
         feed: this.env.REVOCATION_FEED,
         settings: feedSettings(this.env),
         state: this.readerState(),

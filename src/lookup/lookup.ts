@@ -17,7 +17,7 @@ export interface RevocationLookupCore {
 
 /**
  * @example
- * const lookup = revocationLookup(revocationReader({ store, cacheTtl: 30, feed, settings }));
+ * const lookup = revocationLookup(revocationReader({ store, feed, settings }));
  * await lookup.checkMany(["tok-a", "tok-b"]); // [false, true]
  */
 export function revocationLookup(reader: RevocationReader): RevocationLookupCore {

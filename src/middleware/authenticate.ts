@@ -7,6 +7,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context";
 import { fault } from "../faults";
 import { presentToken, tokenProblem } from "../token";
+import { waitUntilOf } from "./services";
 
 export interface AuthenticateOptions {
   header?: string;
@@ -32,12 +33,9 @@ export function authenticate({ header = "X-Auth-Token" }: AuthenticateOptions = 
     // have failed). Behind the answer, which is 401 either way; a failure is tried again next time.
     if (verdict.record && !verdict.confirmed) {
       const completion = c.var.feed.append(token.hash, verdict.record).catch(() => false);
-      try {
-        c.executionCtx.waitUntil(completion);
-      } catch {
-        // No execution context (`app.request` in tests): wait for it here.
-        await completion;
-      }
+      const waitUntil = waitUntilOf(c);
+      if (waitUntil) waitUntil(completion);
+      else await completion;
     }
     // Unknown, expired and revoked read alike, so a stolen token's holder learns nothing.
     if (!identity || verdict.revoked) throw fault(401, `The ${header} token is not valid`);

@@ -9,7 +9,7 @@ import { createMiddleware } from "hono/factory";
 import { authorityFor } from "../authority";
 import type { AppEnv } from "../context";
 import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
-import { feedSettings, KV_DEFAULT_CACHE_TTL } from "../feed/settings";
+import { feedSettings } from "../feed/settings";
 import { feedWriter } from "../feed/writer";
 import { revocationStore } from "../store/revocations";
 
@@ -30,9 +30,8 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
     c.set(
       "revocations",
       revocationReader({
+        // The worker's own reads set no cacheTtl: KV's default (60 s) applies.
         store,
-        // The worker's own reads set no cacheTtl: KV's default applies.
-        cacheTtl: KV_DEFAULT_CACHE_TTL,
         feed: c.env.REVOCATION_FEED,
         settings,
         state,
@@ -43,8 +42,11 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
     await next();
   });
 
-// Hono throws when the app runs without an execution context (`app.request` in tests).
-function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+/**
+ * The request's `waitUntil`, or `undefined` when the app runs without an execution context (Hono
+ * throws then: `app.request` in tests).
+ */
+export function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
   try {
     const ctx = c.executionCtx;
     return (promise) => ctx.waitUntil(promise);

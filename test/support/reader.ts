@@ -45,7 +45,6 @@ export function readerOver(
 ): RevocationReader {
   return revocationReader({
     store: revocationStore(kv, { cacheTtl }),
-    cacheTtl,
     feed: feed ?? env.REVOCATION_FEED,
     settings: feedSettings(settings ?? env),
     state,

@@ -69,3 +69,20 @@ export function watchFeed(real: FeedNamespace): WatchedFeed {
     },
   };
 }
+
+/**
+ * The namespace as another deployment (or a reset object) would show it: every object name prefixed,
+ * so the same shard names reach objects of their own, with their own epoch. `prefix` is asked on every
+ * call, so a test can swap the objects mid-run.
+ * @example const other = renamedFeed(env.REVOCATION_FEED, () => "other-deployment-");
+ */
+export function renamedFeed(real: FeedNamespace, prefix: () => string): FeedNamespace {
+  return new Proxy(real, {
+    get(target, property) {
+      if (property === "getByName") return (name: string) => target.getByName(`${prefix()}${name}`);
+      if (property === "idFromName") return (name: string) => target.idFromName(`${prefix()}${name}`);
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}

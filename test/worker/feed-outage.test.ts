@@ -15,7 +15,7 @@ import { ageFeed, lookupOver, newLocation, nextInterval } from "../support/reade
 beforeAll(ageFeed);
 
 import { issueToken, send } from "../support/watched-call";
-import { watchFeed } from "../support/watched-feed";
+import { renamedFeed, watchFeed } from "../support/watched-feed";
 import { watchKv } from "../support/watched-kv";
 import { env, faultOf, type Issued, storedRevocation } from "./helpers";
 
@@ -148,14 +148,7 @@ describe("a feed that started afresh (a new epoch)", () => {
   it("covers no earlier read: reused answers are forgotten, and none is kept for a blind spot's time", async () => {
     // A namespace whose object can be swapped for a new one, as a reset object or a new deployment would be.
     let prefix = `epoch-a-${crypto.randomUUID()}-`;
-    const swappable = new Proxy(env.REVOCATION_FEED, {
-      get(target, property) {
-        if (property === "getByName") return (name: string) => target.getByName(`${prefix}${name}`);
-        if (property === "idFromName") return (name: string) => target.idFromName(`${prefix}${name}`);
-        const value = Reflect.get(target, property);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const swappable = renamedFeed(env.REVOCATION_FEED, () => prefix);
     const { kv, calls } = watchKv(env.REVOCATIONS);
     const token = `never-issued-${crypto.randomUUID()}`;
     // An epoch that began long ago: old enough for reuse.

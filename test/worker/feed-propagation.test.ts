@@ -5,7 +5,6 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import type { FeedNamespace } from "../../src/feed/location";
 import { revocationKey } from "../../src/store/revocations";
 import { aux } from "../aux/bindings";
 import { feedHaystacks } from "../support/feed-haystacks";
@@ -14,7 +13,7 @@ import { recordResponse } from "../support/leak-watch";
 import { checkContract } from "../support/openapi-contract";
 import { lookupOver, newLocation, nextInterval } from "../support/reader";
 import { issueToken, send } from "../support/watched-call";
-import { watchFeed } from "../support/watched-feed";
+import { renamedFeed, watchFeed } from "../support/watched-feed";
 import { env, faultOf, type Issued, someAddress } from "./helpers";
 
 /** A request to the lagging location's HTTP API, checked against the API description and recorded for the leak scan. */
@@ -133,7 +132,7 @@ describe("the isolates of one location, sharing its cache", () => {
   it("never take another deployment's feed from a cache they share", async () => {
     const cacheName = `shared-${crypto.randomUUID()}`;
     // Another deployment: the same shard names, its own objects (another namespace, as in production).
-    const other = renamedFeed(env.REVOCATION_FEED, "other-deployment-");
+    const other = renamedFeed(env.REVOCATION_FEED, () => "other-deployment-");
     const theirs = lookupOver(laggingKv(env.REVOCATIONS), { feed: other, state: newLocation({ phase: 0, cacheName }) });
     const ours = lookupOver(laggingKv(env.REVOCATIONS), { state: newLocation({ phase: 0.3, cacheName }) });
     const user = await issueToken();
@@ -144,15 +143,3 @@ describe("the isolates of one location, sharing its cache", () => {
     expect(await ours.isRevoked(user.token)).toBe(true);
   });
 });
-
-/** The namespace as another deployment would see its own: every object name prefixed. */
-function renamedFeed(real: FeedNamespace, prefix: string): FeedNamespace {
-  return new Proxy(real, {
-    get(target, property) {
-      if (property === "getByName") return (name: string) => target.getByName(`${prefix}${name}`);
-      if (property === "idFromName") return (name: string) => target.idFromName(`${prefix}${name}`);
-      const value = Reflect.get(target, property);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
