@@ -16,10 +16,12 @@ import { clientAddress, rateLimit } from "./middleware/rate-limit";
 import { requestLog } from "./middleware/request-log";
 import { type ServicesOptions, services } from "./middleware/services";
 import { revokeToken } from "./routes/revoke-token";
+import { issueTimesKnown, revokeUserTokens } from "./routes/revoke-user-tokens";
 import { setting } from "./settings";
 
 export const TOKENS_PATH = "/v2.0/tokens";
 export const TOKEN_PATH = "/v2.0/tokens/:tokenId";
+export const USER_TOKENS_PATH = "/v2.0/users/:userId/tokens";
 
 /** What a test or the bench may change: the isolate state (feed copy, reusable answers) it reads with. */
 export type AppOptions = ServicesOptions;
@@ -46,22 +48,24 @@ export function createApp(options: AppOptions = {}): Hono<AppEnv> {
   );
   app.use(TOKENS_PATH, corsFromEnv());
   app.use(TOKEN_PATH, corsFromEnv());
+  app.use(USER_TOKENS_PATH, corsFromEnv());
 
-  const revoke = [
+  const caller = [
     rateLimit({ key: (c) => `addr:${clientAddress(c)}` }),
     services(options),
     authenticate(),
     rateLimit({ key: (c) => `user:${c.var.caller.identity.userId}` }),
-    bodyLimit({
-      maxSize: 0,
-      onError: () => {
-        throw fault(400, "This operation does not accept a request body");
-      },
-    }),
-    revokeToken,
   ] as const;
-  app.delete(TOKENS_PATH, ...revoke);
-  app.delete(TOKEN_PATH, ...revoke);
+  const noBody = bodyLimit({
+    maxSize: 0,
+    onError: () => {
+      throw fault(400, "This operation does not accept a request body");
+    },
+  });
+  app.delete(TOKENS_PATH, ...caller, noBody, revokeToken);
+  app.delete(TOKEN_PATH, ...caller, noBody, revokeToken);
+  // Log out everywhere (docs/design.md §9): a 501 after the caller check where it cannot work.
+  app.delete(USER_TOKENS_PATH, ...caller, issueTimesKnown(), noBody, revokeUserTokens);
 
   app.notFound(() => faultResponse(404, "Resource not found"));
   app.onError((error) => {

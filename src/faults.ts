@@ -12,6 +12,7 @@ export const FAULT_KEYS = {
   405: "badMethod",
   413: "overLimit",
   500: "identityFault",
+  501: "notImplemented",
   503: "serviceUnavailable",
 } as const;
 

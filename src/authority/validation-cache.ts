@@ -130,5 +130,6 @@ export function cachedAuthority(
       if (identity) cache.set(scope, token.hash, identity, ttlSeconds);
       return identity;
     },
+    users: authority.users,
   };
 }

@@ -12,6 +12,8 @@ import { isolateState, type ReaderState, revocationReader } from "../feed/reader
 import { feedSettings } from "../feed/settings";
 import { feedWriter } from "../feed/writer";
 import { revocationStore } from "../store/revocations";
+import { userRevocationStore } from "../store/user-revocations";
+import { userRevocationReader } from "../users/user-revocation-reader";
 
 export interface ServicesOptions {
   /** The isolate's feed copy and reusable answers; tests pass one per simulated location. */
@@ -39,6 +41,9 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
       }),
     );
     c.set("feed", feedWriter(c.env.REVOCATION_FEED, state));
+    const userStore = userRevocationStore(c.env.REVOCATIONS);
+    c.set("userStore", userStore);
+    c.set("userRevocations", userRevocationReader(userStore));
     await next();
   });
 

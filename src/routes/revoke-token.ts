@@ -38,6 +38,8 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
   const pending = verdict?.revoked ? await pendingUpstream(c.env, target) : null;
   const owner = pending ?? inspected;
   if (!owner || !verdict) throw fault(404, "Token not found");
+  // A token that its user's revocation covers is revoked already (docs/design.md §9).
+  if (!verdict.revoked && (await c.var.userRevocations.revoking(owner))) throw fault(404, "Token not found");
   const allowed = mayRevokeTokenOf(caller.identity, owner);
   // Already revoked is 404, with two exceptions that this request completes instead (step 9): the
   // upstream has not confirmed it (it is recorded and sent again), or KV holds a recent record that
@@ -77,7 +79,8 @@ function requestedTokenId(c: Context<AppEnv>): string | undefined {
   return tokenId;
 }
 
-function recordFor(owner: TokenIdentity, caller: Caller, reason: RevocationRecord["reason"]): RevocationRecord {
+/** The record of a token revocation by `caller` of a token owned by `owner`. */
+export function recordFor(owner: TokenIdentity, caller: Caller, reason: RevocationRecord["reason"]): RevocationRecord {
   return {
     revokedAt: new Date().toISOString(),
     expiresAt: owner.expiresAt,

@@ -55,6 +55,10 @@ export const SETTINGS = {
     example: "https://revoke.example.com",
   }),
 
+  // User revocations (docs/design.md §9): how long any token may live, and so how long a user
+  // revocation is kept. Refused when unusable: a guess could let a token outlive its revocation.
+  MAX_TOKEN_LIFETIME: wholeNumber({ unit: "seconds", fallback: 86_400, min: 60 }),
+
   // The upstream authorities (Keystone, Rackspace): their shared validation cache.
   VALIDATION_CACHE_TTL: decimalNumber({
     unit: "seconds",

@@ -24,5 +24,6 @@ export const FAULT_ROOT_KEYS: Readonly<Record<number, string>> = {
   405: "badMethod",
   413: "overLimit",
   500: "identityFault",
+  501: "notImplemented",
   503: "serviceUnavailable",
 };

@@ -85,7 +85,8 @@ describe("the revocation store fails for the target alone", () => {
       revocations.inject({ operation: "read", fault, when: (key) => key === `revoked:${target.hash}` });
 
       await expectUnavailable(await send(path, { token, bindings }), "5");
-      expect(revocations.counts).toMatchObject({ reads: 1, failedReads: 1, writes: 0 });
+      // The caller's own record and its user's (user revocations, docs/design.md §9) were read.
+      expect(revocations.counts).toMatchObject({ reads: 2, failedReads: 1, writes: 0 });
       await expectNothingStored(target);
 
       revocations.clear();

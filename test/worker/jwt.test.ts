@@ -35,6 +35,7 @@ describe("valid tokens", () => {
       domainId: "acme",
       roles: ["identity:default"],
       expiresAt: new Date(exp * 1000).toISOString(),
+      issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
     });
   });
 

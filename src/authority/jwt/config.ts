@@ -27,6 +27,8 @@ export interface JwtConfig {
   readonly rolePassthrough: boolean;
   /** The header `typ` every token must carry (`JWT_TYP`, e.g. `at+jwt`); any when unset. */
   readonly typ: string | undefined;
+  /** `MAX_TOKEN_LIFETIME`: a token that would outlive a user revocation is refused. */
+  readonly maxLifetimeSeconds: number;
 }
 
 /** Signature algorithms with a public key, as jose names them. */
@@ -65,6 +67,7 @@ export type JwtSettings = Pick<
   | "JWT_ROLE_MAP"
   | "JWT_ROLE_PASSTHROUGH"
   | "JWT_TYP"
+  | "MAX_TOKEN_LIFETIME"
 >;
 
 /**
@@ -94,6 +97,7 @@ export function jwtConfig(settings: JwtSettings): JwtConfig {
     roleMap: setting(settings, "JWT_ROLE_MAP") ?? {},
     rolePassthrough: setting(settings, "JWT_ROLE_PASSTHROUGH"),
     typ: setting(settings, "JWT_TYP"),
+    maxLifetimeSeconds: setting(settings, "MAX_TOKEN_LIFETIME"),
   };
 }
 

@@ -101,6 +101,7 @@ interface KeystoneTokenBody {
     user?: { id?: unknown; domain?: { id?: unknown } };
     roles?: unknown;
     expires_at?: unknown;
+    issued_at?: unknown;
     system?: { all?: unknown };
     domain?: { id?: unknown };
     project?: { id?: unknown; domain?: { id?: unknown } };
@@ -133,6 +134,8 @@ export function keystoneIdentity(body: unknown, roleMap: KeystoneRoleMap): Token
     roleDomainId,
     roles: mapRoles(names, scope, roleMap),
     expiresAt: isoInstant(expiresAt),
+    // Unparsable or missing: unknown, which a user revocation of this user refuses.
+    issuedAt: typeof token.issued_at === "string" ? isoInstant(token.issued_at) : undefined,
   };
 }
 
