@@ -7,6 +7,7 @@ import type { Principal } from "../../src/policy/revoke-policy";
 import { userRevocationRefusal } from "../../src/policy/user-revoke-policy";
 import { ConfigurationError, setting } from "../../src/settings";
 import { revokesIssueTime, wholeSeconds } from "../../src/users/issue-time";
+import { decodeUserSection, encodeUserSection } from "../../src/users/snapshot-section";
 import { userIdProblem } from "../../src/users/user-id";
 
 const as = (role: string, domainId?: string, userId = `${role}@${domainId}`): Principal => ({
@@ -106,5 +107,31 @@ describe("MAX_TOKEN_LIFETIME", () => {
       expect(() => setting({ MAX_TOKEN_LIFETIME: bad }, "MAX_TOKEN_LIFETIME")).toThrow(ConfigurationError);
       expect(() => setting({ MAX_TOKEN_LIFETIME: bad }, "MAX_TOKEN_LIFETIME")).toThrow(/MAX_TOKEN_LIFETIME/);
     }
+  });
+});
+
+describe("the snapshot's user section", () => {
+  const digest = (c: string) => c.repeat(43);
+
+  it("round-trips every user exactly, digests only", () => {
+    const users = new Map([
+      [digest("a"), 1_796_283_612],
+      [digest("B"), 0],
+      [digest("-"), 0xffffffff],
+    ]);
+    const bytes = encodeUserSection(users);
+    expect(bytes.byteLength).toBe(4 + 3 * 47);
+    expect(decodeUserSection(bytes)).toEqual(users);
+    expect(decodeUserSection(new Uint8Array(0))).toEqual(new Map());
+  });
+
+  it("refuses bodies that are not a section, and entries it cannot write", () => {
+    const bytes = encodeUserSection(new Map([[digest("a"), 1]]));
+    expect(() => decodeUserSection(bytes.subarray(0, bytes.byteLength - 1))).toThrow(TypeError);
+    const corrupt = bytes.slice();
+    corrupt[4] = 0x2e; // "." is no base64url character
+    expect(() => decodeUserSection(corrupt)).toThrow(TypeError);
+    expect(() => encodeUserSection(new Map([["user-id-not-a-digest", 1]]))).toThrow(TypeError);
+    expect(() => encodeUserSection(new Map([[digest("a"), 1.5]]))).toThrow(TypeError);
   });
 });
