@@ -26,9 +26,12 @@ describe("tokenProblem", () => {
     // 1- to 4-byte characters and lone surrogates, around the lengths where bytes must be counted.
     const units = fc.constantFrom("a", "é", "€", "🔑", "\ud800", "\udc00");
     fc.assert(
-      fc.property(fc.array(units, { minLength: 2000, maxLength: 4200 }).map((parts) => parts.join("")), (value) => {
-        expect(withinTokenLength(value)).toBe(new TextEncoder().encode(value).length <= MAX_TOKEN_LENGTH);
-      }),
+      fc.property(
+        fc.array(units, { minLength: 2000, maxLength: 4200 }).map((parts) => parts.join("")),
+        (value) => {
+          expect(withinTokenLength(value)).toBe(new TextEncoder().encode(value).length <= MAX_TOKEN_LENGTH);
+        },
+      ),
       { seed: 20261203, numRuns: 100 },
     );
   }, 30_000);

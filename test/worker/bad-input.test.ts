@@ -54,7 +54,11 @@ describe("the tokenId", () => {
     // 8 KiB is counted in UTF-8 bytes: 4,096 "é" are 8,192 bytes, one more is over.
     ["8 KiB of 2-byte characters", `/v2.0/tokens/${encodeURIComponent("é".repeat(4096))}`, 404],
     ["over 8 KiB of 2-byte characters", `/v2.0/tokens/${encodeURIComponent("é".repeat(4097))}`, 400],
-    ["over 8 KiB of 3-byte characters in the query", `/v2.0/tokens?tokenId=${encodeURIComponent("€".repeat(2731))}`, 400],
+    [
+      "over 8 KiB of 3-byte characters in the query",
+      `/v2.0/tokens?tokenId=${encodeURIComponent("€".repeat(2731))}`,
+      400,
+    ],
     ["over 8 KiB of 4-byte characters", `/v2.0/tokens/${encodeURIComponent("🔑".repeat(2049))}`, 400],
   ];
   it.each(cases)("%s: %s -> %i, no write", async (_, path, status) => {

@@ -89,8 +89,16 @@ describe("refused input", () => {
     ["an empty string", "", /^token must not be empty$/],
     ["a string over 8 KiB", tooLong, /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/],
     // 4,097 characters, 8,194 bytes: over 8 KiB though under 8,192 characters.
-    ["a string of 2-byte characters over 8 KiB", "é".repeat(4097), /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/],
-    ["a string of 4-byte characters over 8 KiB", "😀".repeat(2049), /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/],
+    [
+      "a string of 2-byte characters over 8 KiB",
+      "é".repeat(4097),
+      /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/,
+    ],
+    [
+      "a string of 4-byte characters over 8 KiB",
+      "😀".repeat(2049),
+      /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/,
+    ],
     ["a number", 42, /^token must be a string, not a number$/],
     ["null", null, /^token must be a string, not null$/],
     ["undefined", undefined, /^token must be a string, not undefined$/],
@@ -116,7 +124,11 @@ describe("refused input", () => {
     ["a number inside", ["tok-1", 7], /^tokens\[1\] must be a string, not a number$/],
     ["an empty token inside", ["tok-1", "tok-2", ""], /^tokens\[2\] must not be empty$/],
     ["a token over 8 KiB inside", [tooLong], /^tokens\[0\] must be at most 8192 bytes \(8 KiB\) in UTF-8$/],
-    ["a token of 3-byte characters over 8 KiB inside", ["tok-1", "€".repeat(2731)], /^tokens\[1\] must be at most 8192 bytes \(8 KiB\) in UTF-8$/],
+    [
+      "a token of 3-byte characters over 8 KiB inside",
+      ["tok-1", "€".repeat(2731)],
+      /^tokens\[1\] must be at most 8192 bytes \(8 KiB\) in UTF-8$/,
+    ],
     ["null inside", ["tok-1", null], /^tokens\[1\] must be a string, not null$/],
   ];
   for (const [what, value, message] of badLists) {
