@@ -1,13 +1,15 @@
 /**
- * The feed failing: unreachable, slow, or failing between the KV write and the append. Readers then
- * read KV on every call and never reuse an answer; the revoke path answers 503 and the retry
- * completes the revocation. DESIGN sections 1 (step 9) and 8.
+ * The feed failing: unreachable, slow, hung, or failing between the KV write and the append.
+ * Readers then read KV on every call and never reuse an answer; the revoke path answers 503 and the
+ * retry completes the revocation. DESIGN sections 1 (step 9) and 8.
  * @module
  */
 import { runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { FeedUnavailable } from "../../src/feed/errors";
 import { shardFor } from "../../src/feed/shards";
+import { feedWriter } from "../../src/feed/writer";
 import { laggingKv } from "../support/lagging-kv";
 import { ageFeed, lookupOver, newLocation, nextInterval } from "../support/reader";
 
@@ -17,7 +19,7 @@ beforeAll(ageFeed);
 import { issueToken, send } from "../support/watched-call";
 import { renamedFeed, watchFeed } from "../support/watched-feed";
 import { watchKv } from "../support/watched-kv";
-import { env, faultOf, type Issued, storedRevocation } from "./helpers";
+import { env, faultOf, type Issued, revocationRecord, storedRevocation } from "./helpers";
 
 /** Whether the real feed holds a digest (whatever any location's copy says). */
 async function inFeed(hash: string): Promise<boolean> {
@@ -237,17 +239,59 @@ describe("the revoke path when the feed fails", () => {
     await expectUnavailable(await send("/v2.0/tokens", { token: user.token, bindings, app }));
   });
 
-  it("a half-finished self-revocation is completed by the next use of the token, which is refused", async () => {
+  it("a half-finished self-revocation is 503 to every retry until the append succeeds; then it is whole, and 401", async () => {
     const user = await issueToken();
     const feed = watchFeed(env.REVOCATION_FEED);
     const bindings = { REVOCATION_FEED: feed.feed };
     const app = createApp({ state: newLocation() });
     feed.inject({ method: "append", fault: "throw" });
     await expectUnavailable(await send("/v2.0/tokens", { token: user.token, bindings, app }));
+    expect((await storedRevocation(user.token)).value).toMatchObject({ reason: "self" });
+    // The retry while the append still fails: KV refuses the token, but the revocation is not whole.
+    await expectUnavailable(await send("/v2.0/tokens", { token: user.token, bindings, app }));
     expect(await inFeed(user.hash)).toBe(false);
 
     feed.clear();
+    // The next use completes the entry, and the token, now revoked everywhere, is refused.
     expect((await send("/v2.0/tokens", { token: user.token, bindings, app })).status).toBe(401);
+    expect(await inFeed(user.hash)).toBe(true);
+    expect((await send("/v2.0/tokens", { token: user.token, bindings, app })).status).toBe(401);
+  });
+
+  it("an object that never answers: prepare and append give up at the writer's deadline", async () => {
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ fault: "hang" });
+    const writer = feedWriter(feed.feed, newLocation(), 50);
+    const digest = (await issueToken()).hash;
+    await expect(writer.prepare(digest, revocationRecord())).rejects.toBeInstanceOf(FeedUnavailable);
+    await expect(writer.append(digest, revocationRecord())).rejects.toBeInstanceOf(FeedUnavailable);
+  });
+
+  it("a hung prepare is a 503 with Retry-After after the deadline, and nothing is written", async () => {
+    const user = await issueToken();
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ method: "prepare", fault: "hang" });
+    const app = createApp({ state: newLocation() });
+    await expectUnavailable(
+      await send("/v2.0/tokens", { token: user.token, bindings: { REVOCATION_FEED: feed.feed }, app }),
+    );
+    expect(await storedRevocation(user.token)).toEqual({ value: null, metadata: null });
+    expect(await inFeed(user.hash)).toBe(false);
+  });
+
+  it("a hung append is a 503 with Retry-After after the deadline; the admin's retry completes it", async () => {
+    const user = await issueToken();
+    const admin = await issueToken({ role: "identity:admin" });
+    const path = `/v2.0/tokens/${user.token}`;
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const bindings = { REVOCATION_FEED: feed.feed };
+    const app = createApp({ state: newLocation() });
+    feed.inject({ method: "append", fault: "hang" });
+    await expectUnavailable(await send(path, { token: admin.token, bindings, app }));
+    expect((await storedRevocation(user.token)).value).toMatchObject({ reason: "admin" });
+
+    feed.clear();
+    expect((await send(path, { token: admin.token, bindings, app })).status).toBe(204);
     expect(await inFeed(user.hash)).toBe(true);
   });
 });
