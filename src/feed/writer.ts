@@ -4,6 +4,7 @@
  * @module
  */
 import type { RevocationRecord } from "../store/revocations";
+import { withDeadline } from "./deadline";
 import { FeedUnavailable } from "./errors";
 import type { FeedNamespace } from "./location";
 import { isolateState, type ReaderState } from "./reader";
@@ -17,12 +18,22 @@ export interface FeedWriter {
   append(digest: string, record: RevocationRecord): Promise<boolean>;
 }
 
+/** Longest wait for the object on the revoke path: a call that hangs is a `503`, never a hung request. */
+export const FEED_WRITE_DEADLINE_MS = 2000;
+
 /**
  * @example
  * const feed = feedWriter(env.REVOCATION_FEED);
  * await feed.prepare(hash, record); await store.put(hash, record); await feed.append(hash, record);
  */
-export function feedWriter(feed: FeedNamespace, state: ReaderState = isolateState): FeedWriter {
+export function feedWriter(
+  feed: FeedNamespace,
+  state: ReaderState = isolateState,
+  deadlineMs = FEED_WRITE_DEADLINE_MS,
+): FeedWriter {
+  const late = (): never => {
+    throw new Error("no answer before the deadline");
+  };
   const entry = (digest: string, record: RevocationRecord): FeedAppend => ({
     digest,
     revokedAt: record.revokedAt,
@@ -31,7 +42,7 @@ export function feedWriter(feed: FeedNamespace, state: ReaderState = isolateStat
   return {
     async prepare(digest, record) {
       try {
-        await feed.getByName(shardFor(digest)).prepare(entry(digest, record));
+        await withDeadline(feed.getByName(shardFor(digest)).prepare(entry(digest, record)), deadlineMs, late);
       } catch {
         // The runtime's message is dropped, as for every dependency: only our own words reach a log.
         throw new FeedUnavailable("revocation feed did not answer");
@@ -44,7 +55,11 @@ export function feedWriter(feed: FeedNamespace, state: ReaderState = isolateStat
       state.reuse.forget(digest);
       let created: boolean;
       try {
-        ({ created } = await feed.getByName(shard).append(entry(digest, record), record));
+        ({ created } = await withDeadline(
+          feed.getByName(shard).append(entry(digest, record), record),
+          deadlineMs,
+          late,
+        ));
       } catch {
         throw new FeedUnavailable("revocation feed append failed");
       }

@@ -107,13 +107,20 @@ export async function deliverPropagations(
       // The request's KV write or feed append may have failed after the send; the record and its
       // feed entry must exist all the same (the append is idempotent).
       if (!(await store.get(digest))) await store.put(digest, parsed.record);
-      // Best effort: a feed outage must not hold up Keystone. The KV record stands, and the next
-      // check of the token completes the feed entry.
-      await feedWriter(env.REVOCATION_FEED)
+      // A feed outage must not hold up Keystone, but the message is settled only once the entry
+      // exists: until then it is retried (Keystone answers a repeated revocation with 404).
+      const appended = await feedWriter(env.REVOCATION_FEED)
         .append(digest, parsed.record)
-        .catch(() => log("warn", "feed append failed; KV holds the revocation"));
+        .then(
+          () => true,
+          () => false,
+        );
       client ??= keystoneClient(keystoneConfig(env));
       const outcome = await client.revoke(parsed.token);
+      if (!appended) {
+        retry("warn", "retry: feed append failed; KV holds the revocation", { keystone: outcome });
+        continue;
+      }
       log("info", `settled: ${outcome}`);
       message.ack();
     } catch (error) {

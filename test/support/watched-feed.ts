@@ -11,8 +11,11 @@ const METHODS = new Set<PropertyKey>(["prepare", "append", "head", "segment", "r
 export interface FeedFaultRule {
   /** Which calls fail; every call when absent. */
   method?: FeedMethod;
-  /** `throw` rejects at once, as an unreachable object does; `slow` answers only after `delayMs`. */
-  fault: "throw" | "slow";
+  /**
+   * `throw` rejects at once, as an unreachable object does; `slow` answers only after `delayMs`;
+   * `hang` never answers, as a request to a stuck object may not.
+   */
+  fault: "throw" | "slow" | "hang";
   delayMs?: number;
 }
 
@@ -43,6 +46,7 @@ export function watchFeed(real: FeedNamespace): WatchedFeed {
         return async (...args: unknown[]) => {
           const rule = rules.find((r) => !r.method || r.method === method);
           if (rule?.fault === "throw") throw new Error(`injected fault: feed ${method} unavailable`);
+          if (rule?.fault === "hang") return new Promise(() => {});
           if (rule?.fault === "slow") await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
           calls[method]++;
           // Called on the stub itself: `apply` with the stub as `this` would try to send `this` along.
