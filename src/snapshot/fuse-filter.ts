@@ -16,7 +16,11 @@
  * two (its low and high bits), `d` the fingerprint. `(hi, lo) -> (a, b)` is a bijection for each seed,
  * so distinct keys never share all their hash words by construction.
  *
- * Measured in Node: to follow.
+ * Measured in Node 20 on this machine (2 cores shared with 6 other jobs, so CPU time; wall was 2-4x),
+ * random keys, warm: 10^5 keys build in ~7 ms, 10^6 in ~150-270 ms. 8-bit: 9.50 bits/entry at 10^5,
+ * 9.04 at 10^6 (1.13 MB), false positives 0.39%; 16-bit: 19.0 and 18.1 bits/entry, 0.0010-0.0017%.
+ * Build memory ~24 bytes per key besides `keys` (peak RSS rose 22-23 bytes/key at 10^6). `has` ~20-50
+ * ns, `filterHas` with `digestKey` ~130-230 ns. Retries: ~1 build in 100 at 20,000 keys (see tests).
  */
 
 export type FingerprintBits = 8 | 16;
@@ -71,16 +75,30 @@ function layoutFor(size: number): Layout {
   return { segmentLength, segmentCount, arrayLength: (segmentCount + 2) * segmentLength };
 }
 
-/** Writes a key's three slots into `out` (the build's shared scratch); returns its fingerprint word. */
-function slotsOf(hi: number, lo: number, seed: number, scl: number, sl: number, mask: number, out: Int32Array): number {
-  const a = fmix32(hi ^ seed);
-  const b = fmix32(lo ^ a);
-  const c = fmix32(b ^ Math.imul(a, 0x9e3779b1));
-  const h0 = (((b >>> 0) * scl) / TWO_32) >>> 0;
+/** The first two hash words of a key; `(hi, lo) -> (b, c)` is a bijection for each seed. */
+function hashB(hi: number, lo: number, seed: number): number {
+  return fmix32(lo ^ fmix32(hi ^ seed));
+}
+function hashC(hi: number, seed: number, b: number): number {
+  return fmix32(b ^ Math.imul(fmix32(hi ^ seed), 0x9e3779b1));
+}
+
+/** The first slot of a key, from `b`: multiply-high into `segmentCount * segmentLength`. */
+function firstSlot(b: number, scl: number): number {
+  return (((b >>> 0) * scl) / TWO_32) >>> 0;
+}
+
+/** The fingerprint word of a key, from `(b, c)`. */
+function fingerprintOf(b: number, c: number): number {
+  return fmix32(c ^ Math.imul(b, 0x85ebca77) ^ 0x27d4eb2f);
+}
+
+/** Writes a key's three slots into `out` (the build's scratch), from its hash words `(b, c)`. */
+function slotsOf(b: number, c: number, scl: number, sl: number, mask: number, out: Int32Array): void {
+  const h0 = firstSlot(b, scl);
   out[0] = h0;
   out[1] = (h0 + sl) ^ (c & mask);
   out[2] = (h0 + 2 * sl) ^ ((c >>> 16) & mask);
-  return fmix32(c ^ Math.imul(a, 0x85ebca77) ^ 0x27d4eb2f);
 }
 
 /** Indices of the distinct keys among the first `count`, in first-seen order (open addressing). */
@@ -106,7 +124,96 @@ function distinctIndices(keys: Uint32Array, count: number): Uint32Array {
       slot = (slot + 1) & mask;
     }
   }
-  return n === count ? out : out.slice(0, n);
+  return out.subarray(0, n);
+}
+
+/**
+ * One construction attempt with one seed over `keys` (or those of them that `distinct` lists); null
+ * when peeling fails, which it always does while the keys hold a duplicate.
+ */
+function attempt(
+  keys: Uint32Array,
+  count: number,
+  distinct: Uint32Array | null,
+  seed: number,
+  bits: FingerprintBits,
+): { size: number; layout: Layout; fingerprints: Uint8Array | Uint16Array } | null {
+  const size = distinct ? distinct.length : count;
+  const layout = layoutFor(size);
+  const fingerprints = bits === 8 ? new Uint8Array(layout.arrayLength) : new Uint16Array(layout.arrayLength);
+  if (size === 0) return { size, layout, fingerprints };
+  const { segmentLength: sl, segmentCount, arrayLength: m } = layout;
+  const scl = segmentCount * sl;
+  const mask = sl - 1;
+  const shift = Math.log2(sl);
+
+  // The hash words (b, c) of every key, counting-sorted by first segment as the reference sorts its
+  // hashes: the passes below then sweep the arrays instead of jumping around them, and never go back
+  // to `keys`.
+  const hb = new Uint32Array(size);
+  const hc = new Uint32Array(size);
+  const starts = new Uint32Array(segmentCount + 1);
+  for (let i = 0; i < size; i++) {
+    const k = distinct ? distinct[i]! : i;
+    starts[(firstSlot(hashB(keys[2 * k]!, keys[2 * k + 1]!, seed), scl) >>> shift) + 1]!++;
+  }
+  for (let g = 1; g <= segmentCount; g++) starts[g]! += starts[g - 1]!;
+  for (let i = 0; i < size; i++) {
+    const k = distinct ? distinct[i]! : i;
+    const hi = keys[2 * k]!;
+    const lo = keys[2 * k + 1]!;
+    const b = hashB(hi, lo, seed);
+    const at = starts[firstSlot(b, scl) >>> shift]!++;
+    hb[at] = b;
+    hc[at] = hashC(hi, seed, b);
+  }
+
+  // Per slot: how many keys it holds and the XOR of their positions in (hb, hc), so a slot holding one
+  // key names it. A Uint8 count suffices: 255 keys in one slot would mean a broken hash.
+  const counts = new Uint8Array(m);
+  const xors = new Uint32Array(m);
+  const slots = new Int32Array(3);
+  for (let j = 0; j < size; j++) {
+    slotsOf(hb[j]!, hc[j]!, scl, sl, mask, slots);
+    for (let t = 0; t < 3; t++) {
+      const p = slots[t]!;
+      if (counts[p] === 255) return null;
+      counts[p]!++;
+      xors[p]! ^= j;
+    }
+  }
+  // Peeling: the stack of keys each alone in a slot when taken, and which of its 3 slots that was.
+  const queue = new Uint32Array(m);
+  const stack = new Uint32Array(size);
+  const found = new Uint8Array(size);
+  let queued = 0;
+  let stacked = 0;
+  for (let i = 0; i < m; i++) if (counts[i] === 1) queue[queued++] = i;
+  while (queued > 0) {
+    const i = queue[--queued]!;
+    if (counts[i] !== 1) continue;
+    const j = xors[i]!;
+    slotsOf(hb[j]!, hc[j]!, scl, sl, mask, slots);
+    stack[stacked] = j;
+    found[stacked++] = slots[0] === i ? 0 : slots[1] === i ? 1 : 2;
+    for (let t = 0; t < 3; t++) {
+      const p = slots[t]!;
+      counts[p]!--;
+      xors[p]! ^= j;
+      if (counts[p] === 1) queue[queued++] = p;
+    }
+  }
+  if (stacked !== size) return null;
+  // Assign in reverse peeling order: each key's own slot is still 0 and no later key touches it.
+  for (let s = size - 1; s >= 0; s--) {
+    const j = stack[s]!;
+    const b = hb[j]!;
+    const c = hc[j]!;
+    slotsOf(b, c, scl, sl, mask, slots);
+    fingerprints[slots[found[s]!]!] =
+      fingerprintOf(b, c) ^ fingerprints[slots[0]!]! ^ fingerprints[slots[1]!]! ^ fingerprints[slots[2]!]!;
+  }
+  return { size, layout, fingerprints };
 }
 
 function checkUint32(value: unknown, name: string): number {
@@ -172,7 +279,7 @@ export class BinaryFuseFilter {
 
   /**
    * keys: 2 uint32 words per key (hi, lo), `count` keys (default keys.length/2); duplicate keys allowed
-   * (dropped). Memory: about 23 bytes per distinct key while building (measured), besides `keys`.
+   * (dropped). Memory: about 24 bytes per key while building (10^6 keys: ~23 MB), besides `keys`.
    * @example BinaryFuseFilter.build(new Uint32Array([1, 2, 3, 4]), { seed: 7, bits: 8 }).has(1, 2) // true
    */
   static build(keys: Uint32Array, options: FuseBuildOptions, count?: number): BinaryFuseFilter {
@@ -185,71 +292,16 @@ export class BinaryFuseFilter {
     } else if (!Number.isInteger(count) || count < 0 || count * 2 > keys.length) {
       throw new TypeError(`count must be an integer from 0 to ${keys.length >>> 1}, got ${String(count)}`);
     }
-    const distinct = distinctIndices(keys, count);
-    const size = distinct.length;
-    const layout = layoutFor(size);
-    const fingerprints = bits === 8 ? new Uint8Array(layout.arrayLength) : new Uint16Array(layout.arrayLength);
-    if (size === 0) return new BinaryFuseFilter(0, bits, seed, layout, fingerprints);
-
-    const { segmentLength: sl, arrayLength: m } = layout;
-    const scl = layout.segmentCount * sl;
-    const mask = sl - 1;
-    const slots = new Int32Array(3);
-    // Per slot: how many keys it holds and the XOR of their indices into `distinct`, so a slot holding
-    // one key names it. A Uint8 count suffices: 255 keys in one slot would mean a broken hash.
-    const counts = new Uint8Array(m);
-    const xors = new Uint32Array(m);
-    const queue = new Uint32Array(m);
-    const stackKey = new Uint32Array(size);
-    const stackSlot = new Uint32Array(size);
-    let attempts = 0;
-    for (;;) {
-      if (++attempts > MAX_ATTEMPTS) {
-        throw new Error(`binary fuse filter: peeling failed ${MAX_ATTEMPTS} times from seed ${options.seed}`);
-      }
-      let overflow = false;
-      for (let j = 0; j < size; j++) {
-        const k = distinct[j]!;
-        slotsOf(keys[2 * k]!, keys[2 * k + 1]!, seed, scl, sl, mask, slots);
-        for (let t = 0; t < 3; t++) {
-          const p = slots[t]!;
-          if (counts[p] === 255) overflow = true;
-          counts[p]!++;
-          xors[p]! ^= j;
-        }
-      }
-      let stacked = 0;
-      if (!overflow) {
-        let queued = 0;
-        for (let i = 0; i < m; i++) if (counts[i] === 1) queue[queued++] = i;
-        while (queued > 0) {
-          const i = queue[--queued]!;
-          if (counts[i] !== 1) continue;
-          const j = xors[i]!;
-          const k = distinct[j]!;
-          slotsOf(keys[2 * k]!, keys[2 * k + 1]!, seed, scl, sl, mask, slots);
-          stackKey[stacked] = j;
-          stackSlot[stacked++] = i;
-          for (let t = 0; t < 3; t++) {
-            const p = slots[t]!;
-            counts[p]!--;
-            xors[p]! ^= j;
-            if (counts[p] === 1) queue[queued++] = p;
-          }
-        }
-      }
-      if (stacked === size) break;
-      counts.fill(0);
-      xors.fill(0);
+    // Duplicates are looked for only after a failed attempt: keys from a table with a primary key
+    // have none, and a duplicate always makes peeling fail.
+    let distinct: Uint32Array | null = null;
+    for (let attempts = 1; attempts <= MAX_ATTEMPTS; attempts++) {
+      const built = attempt(keys, count, distinct, seed, bits);
+      if (built) return new BinaryFuseFilter(built.size, bits, seed, built.layout, built.fingerprints);
+      if (distinct === null) distinct = distinctIndices(keys, count);
       seed = nextSeed(seed);
     }
-    // Assign in reverse peeling order: each key's own slot is still 0 and no later key touches it.
-    for (let s = size - 1; s >= 0; s--) {
-      const k = distinct[stackKey[s]!]!;
-      const fp = slotsOf(keys[2 * k]!, keys[2 * k + 1]!, seed, scl, sl, mask, slots);
-      fingerprints[stackSlot[s]!] = fp ^ fingerprints[slots[0]!]! ^ fingerprints[slots[1]!]! ^ fingerprints[slots[2]!]!;
-    }
-    return new BinaryFuseFilter(size, bits, seed, layout, fingerprints);
+    throw new Error(`binary fuse filter: peeling failed ${MAX_ATTEMPTS} times from seed ${options.seed}`);
   }
 
   /**
@@ -345,7 +397,7 @@ export class BinaryFuseFilter {
     const h1 = (h0 + sl) ^ (c & this.#mask);
     const h2 = (h0 + 2 * sl) ^ ((c >>> 16) & this.#mask);
     const f = this.#fingerprints;
-    const fp = fmix32(c ^ Math.imul(a, 0x85ebca77) ^ 0x27d4eb2f);
+    const fp = fmix32(c ^ Math.imul(b, 0x85ebca77) ^ 0x27d4eb2f);
     return ((fp ^ f[h0]! ^ f[h1]! ^ f[h2]!) & this.#fingerprintMask) === 0;
   }
 }

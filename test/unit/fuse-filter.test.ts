@@ -63,13 +63,20 @@ const base64url = (bytes: Uint8Array) =>
     .replace(/\//g, "_")
     .replace(/=+$/, "");
 
-/** `count` random SHA-256-like digests (random 32 bytes each). */
+const BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/** `count` random digests: 43 random base64url characters each, sliced from one decoded string per batch. */
 function randomDigests(count: number): string[] {
   const digests: string[] = new Array(count);
-  const bytes = new Uint8Array(32 * 2048);
-  for (let i = 0; i < count; i++) {
-    if (i % 2048 === 0) crypto.getRandomValues(bytes);
-    digests[i] = base64url(bytes.subarray(32 * (i % 2048), 32 * (i % 2048) + 32));
+  const batch = 1024;
+  const chars = new Uint8Array(43 * batch);
+  const decoder = new TextDecoder();
+  for (let start = 0; start < count; start += batch) {
+    crypto.getRandomValues(chars);
+    for (let j = 0; j < chars.length; j++) chars[j] = BASE64URL.charCodeAt(chars[j]! & 63);
+    const text = decoder.decode(chars);
+    for (let i = start; i < Math.min(count, start + batch); i++)
+      digests[i] = text.slice(43 * (i - start), 43 * (i - start + 1));
   }
   return digests;
 }
