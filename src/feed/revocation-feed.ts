@@ -188,16 +188,16 @@ export class RevocationFeed extends DurableObject<Env> {
         windowStart,
       )
       .one().first;
-    const from = openSegment(last) * SEGMENT_SIZE + 1;
+    const logFrom = first ?? last + 1;
     const snapshot = this.#stored("snapshot");
     return {
       epoch: this.#epoch,
       since: Number(this.#meta("since")),
       asOf: Date.now(),
-      first: first ?? last + 1,
+      first: logFrom,
       last,
       segmentSize: SEGMENT_SIZE,
-      entries: this.#rows(from, last),
+      entries: this.#rows(Math.max(openSegment(last) * SEGMENT_SIZE + 1, logFrom), last),
       snapshot: snapshot && {
         cut: snapshot.cut,
         builtAt: snapshot.builtAt,
@@ -313,7 +313,12 @@ export class RevocationFeed extends DurableObject<Env> {
       this.#sql.exec(`DELETE FROM snapshot_chunks WHERE cut = ?`, cut);
       for (let chunk = 0; chunk * SNAPSHOT_CHUNK_BYTES < bytes.byteLength || chunk === 0; chunk++) {
         const part = bytes.subarray(chunk * SNAPSHOT_CHUNK_BYTES, (chunk + 1) * SNAPSHOT_CHUNK_BYTES);
-        this.#sql.exec(`INSERT INTO snapshot_chunks (cut, chunk, bytes) VALUES (?, ?, ?)`, cut, chunk, part.slice().buffer);
+        this.#sql.exec(
+          `INSERT INTO snapshot_chunks (cut, chunk, bytes) VALUES (?, ?, ?)`,
+          cut,
+          chunk,
+          part.slice().buffer,
+        );
       }
       if (newest && newest.cut !== cut) this.#setMeta("snapshot_previous", JSON.stringify(newest));
       this.#setMeta("snapshot", JSON.stringify(stored));
@@ -336,23 +341,29 @@ export class RevocationFeed extends DurableObject<Env> {
     let found = 0;
     let step: Awaited<ReturnType<typeof sweepStep>>;
     try {
-      step = await sweepStep(this.env.REVOCATIONS, sweep.cursor, BACKFILL_OPERATIONS_PER_ALARM, now, (digest, record) => {
-        const held = this.#sql.exec(`SELECT 1 FROM entries WHERE digest = ?`, digest).toArray().length > 0;
-        if (held) return;
-        const seq = Number(this.#meta("last_seq")) + 1;
-        this.#sql.exec(
-          `INSERT INTO entries (seq, digest, revoked_at, expires_at, committed_at, record, backfilled) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          seq,
-          digest,
-          Date.parse(record.revokedAt),
-          Date.parse(record.expiresAt),
-          Date.now(),
-          JSON.stringify(record),
-          backfilled,
-        );
-        this.#sql.exec(`UPDATE meta SET value = ? WHERE key = 'last_seq'`, String(seq));
-        found++;
-      });
+      step = await sweepStep(
+        this.env.REVOCATIONS,
+        sweep.cursor,
+        BACKFILL_OPERATIONS_PER_ALARM,
+        now,
+        (digest, record) => {
+          const held = this.#sql.exec(`SELECT 1 FROM entries WHERE digest = ?`, digest).toArray().length > 0;
+          if (held) return;
+          const seq = Number(this.#meta("last_seq")) + 1;
+          this.#sql.exec(
+            `INSERT INTO entries (seq, digest, revoked_at, expires_at, committed_at, record, backfilled) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            seq,
+            digest,
+            Date.parse(record.revokedAt),
+            Date.parse(record.expiresAt),
+            Date.now(),
+            JSON.stringify(record),
+            backfilled,
+          );
+          this.#sql.exec(`UPDATE meta SET value = ? WHERE key = 'last_seq'`, String(seq));
+          found++;
+        },
+      );
     } catch {
       // KV failed: the cursor stays, and the alarm tries again later.
       this.#setMeta("sweep_retry_at", String(now + RETRY_MS));
@@ -397,14 +408,16 @@ export class RevocationFeed extends DurableObject<Env> {
   /** Sets the alarm for the first of prune, sweep and build that is due, unless it is already set sooner. */
   async #schedule(): Promise<void> {
     const now = Date.now();
-    const firstExpiry = this.#sql
-      .exec<{ at: number | null }>(`SELECT min(expires_at) AS at FROM entries`)
-      .one().at;
+    const firstExpiry = this.#sql.exec<{ at: number | null }>(`SELECT min(expires_at) AS at FROM entries`).one().at;
     // A pass under way goes on in the next alarm, not in a loop of this one.
     const sweepDue = Math.max(this.#sweepDue(now), this.#sweep().cursor !== null ? now + SWEEP_CONTINUE_MS : 0);
     const due = Math.max(
       now,
-      Math.min(firstExpiry === null ? Number.POSITIVE_INFINITY : firstExpiry + PRUNE_BATCH_MS, sweepDue, this.#buildDue()),
+      Math.min(
+        firstExpiry === null ? Number.POSITIVE_INFINITY : firstExpiry + PRUNE_BATCH_MS,
+        sweepDue,
+        this.#buildDue(),
+      ),
     );
     if (!Number.isFinite(due)) return;
     if (this.#alarmAt === undefined) this.#alarmAt = await this.ctx.storage.getAlarm();

@@ -23,7 +23,7 @@ export async function ageEpoch(stub: Stub, byMs = 3600_000): Promise<void> {
 export async function backfill(stub: Stub): Promise<void> {
   await ageEpoch(stub);
   for (let i = 0; i < 1000; i++) {
-    await runInDurableObject(stub, (instance) => instance.alarm());
+    await runInDurableObject(stub, (instance) => (instance as RevocationFeed).alarm());
     const { sweep } = await stub.stats();
     if (sweep.backfilled && sweep.cursor === null) return;
   }
@@ -38,7 +38,10 @@ export async function buildNow(stub: Stub, bits?: FingerprintBits): Promise<{ cu
 }
 
 /** A complete snapshot of everything the object holds: the backfill done, then a build. */
-export async function completeSnapshot(stub: Stub, bits?: FingerprintBits): Promise<{ cut: number; complete: boolean }> {
+export async function completeSnapshot(
+  stub: Stub,
+  bits?: FingerprintBits,
+): Promise<{ cut: number; complete: boolean }> {
   await backfill(stub);
   return buildNow(stub, bits);
 }

@@ -171,7 +171,9 @@ describe("feedSettings", () => {
     expect(settings({ SNAPSHOT_INTERVAL: "200" }).snapshotIntervalSeconds).toBe(200);
     expect(() => settings({ SNAPSHOT_INTERVAL: "201" })).toThrow(/SNAPSHOT_INTERVAL is 201 s.*set it to 200 or less/);
     expect(() => settings({ SNAPSHOT_INTERVAL: "61", FEED_WINDOW: "180" })).toThrow(/SNAPSHOT_INTERVAL.*60 or less/);
-    expect(() => settings({ SNAPSHOT_INTERVAL: "5" })).toThrow(/SNAPSHOT_INTERVAL must be a whole number of seconds, at least 10/);
+    expect(() => settings({ SNAPSHOT_INTERVAL: "5" })).toThrow(
+      /SNAPSHOT_INTERVAL must be a whole number of seconds, at least 10/,
+    );
   });
 
   it("refuses freshness under 0.1 s and values that are not numbers, without echoing them", () => {

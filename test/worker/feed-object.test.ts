@@ -188,8 +188,12 @@ describe("RevocationFeed", () => {
       state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'last_seq'", String(count));
     });
     const built = await buildNow(feed);
-    const chunks = await runInDurableObject(feed, (_, state) =>
-      state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM snapshot_chunks WHERE cut = ?", built.cut).one().n,
+    const chunks = await runInDurableObject(
+      feed,
+      (_, state) =>
+        state.storage.sql
+          .exec<{ n: number }>("SELECT count(*) AS n FROM snapshot_chunks WHERE cut = ?", built.cut)
+          .one().n,
     );
     expect(chunks).toBe(2);
     const snapshot = decodeSnapshot(await feed.snapshot(count));
@@ -246,9 +250,14 @@ describe("RevocationFeed", () => {
     const half = await revocation();
     await revocationStore(env.REVOCATIONS).put(half.digest, half.record);
     await runInDurableObject(feed, (_, state) => {
-      const sweep = JSON.parse(state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'sweep'").one().value);
+      const sweep = JSON.parse(
+        state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'sweep'").one().value,
+      );
       // The hour between two sweeps has passed.
-      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'sweep'", JSON.stringify({ ...sweep, passedAt: 0 }));
+      state.storage.sql.exec(
+        "UPDATE meta SET value = ? WHERE key = 'sweep'",
+        JSON.stringify({ ...sweep, passedAt: 0 }),
+      );
     });
     for (let i = 0; i < 1000 && (await feed.record(half.digest)) === null; i++) {
       await runInDurableObject(feed, (instance) => instance.alarm());
