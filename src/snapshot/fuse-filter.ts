@@ -17,7 +17,8 @@
  * random keys, warm: 10^5 keys build in ~7 ms, 10^6 in ~150-270 ms. 8-bit: 9.50 bits/entry at 10^5,
  * 9.04 at 10^6 (1.13 MB), false positives 0.39%; 16-bit: 19.0 and 18.1 bits/entry, 0.0010-0.0017%.
  * Build memory ~24 bytes per key besides `keys` (peak RSS rose 22-23 bytes/key at 10^6). `has` ~20-50
- * ns, `filterHas` with `digestKey` ~100-250 ns. Retries: ~1 build in 100 at 20,000 keys (see tests).
+ * ns, `filterHas` with `digestKey` ~100-250 ns. Peeling failed for 0-4% of seeds (most near 1,000 keys;
+ * none at 10^5-10^6): of 9,400 builds, none needed a third seed.
  * @module
  */
 
