@@ -4,7 +4,7 @@
  * @module
  */
 import { Hono } from "hono";
-import { type RevocationLookupBinding, revocationGuard } from "token-revocation/client";
+import { type RevocationLookupBinding, revocationGuard } from "@token-revocation/client";
 
 export interface SiblingEnv {
   REVOCATION: RevocationLookupBinding;
