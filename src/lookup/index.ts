@@ -1,14 +1,13 @@
 /**
  * `RevocationLookup`: the named entrypoint that sibling workers call over a service binding (RPC).
- * DESIGN section 4; the client side is `src/client`.
+ * docs/design.md §4; the client side is the `@token-revocation/client` package (`packages/client`).
  * @module
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { RevocationLookupMethods } from "../client/types";
+import type { RevocationLookupMethods, TokenRevocation } from "@token-revocation/client";
 import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
 import { setting } from "../settings";
-import type { RevocationRecord } from "../store/revocations";
 import { revocationStore } from "../store/revocations";
 import { type RevocationLookupCore, revocationLookup } from "./lookup";
 
@@ -29,8 +28,8 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
     return this.#lookup.isRevoked(token);
   }
 
-  /** The revocation record of DESIGN section 2, or `null` when the token is not revoked. At most one KV read. */
-  getRevocation(token: string): Promise<RevocationRecord | null> {
+  /** The revocation record of docs/design.md §2, or `null` when the token is not revoked. At most one KV read. */
+  getRevocation(token: string): Promise<TokenRevocation | null> {
     return this.#lookup.getRevocation(token);
   }
 

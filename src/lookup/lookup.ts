@@ -4,14 +4,14 @@
  * `presentToken`.
  * @module
  */
+import type { TokenRevocation } from "@token-revocation/client";
 import type { RevocationReader } from "../feed/reader";
-import type { RevocationRecord } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { assertToken, assertTokenList } from "./validate";
 
 export interface RevocationLookupCore {
   isRevoked(token: unknown): Promise<boolean>;
-  getRevocation(token: unknown): Promise<RevocationRecord | null>;
+  getRevocation(token: unknown): Promise<TokenRevocation | null>;
   checkMany(tokens: unknown): Promise<boolean[]>;
 }
 
@@ -30,7 +30,9 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
   return {
     async getRevocation(token) {
       const digest = await digestOf(token);
-      return digest === null ? null : reader.record(digest);
+      const record = digest === null ? null : await reader.record(digest);
+      // The stored record, tagged with its kind: a user's revocation (docs/design.md §9) is the other.
+      return record && { kind: "token", ...record };
     },
     async isRevoked(token) {
       const digest = await digestOf(token);

@@ -3,17 +3,14 @@
  * Schema in `docs/storage.md`.
  * @module
  */
+import type { TokenRevocation } from "@token-revocation/client";
 import { ServiceUnavailable } from "../faults";
 
-/** What is stored (as the value and as the key's metadata) for one revoked token. */
-export interface RevocationRecord {
-  revokedAt: string;
-  expiresAt: string;
-  userId: string;
-  domainId: string | null;
-  revokedBy: string;
-  reason: "self" | "admin";
-}
+/**
+ * What is stored (as the value and as the key's metadata) for one revoked token: what
+ * `getRevocation` answers, without the `kind` that tells it from a user's revocation.
+ */
+export type RevocationRecord = Omit<TokenRevocation, "kind">;
 
 /** KV or its limits failed us; nothing was written. */
 export class StoreUnavailable extends ServiceUnavailable {

@@ -30,7 +30,7 @@ describe("isRevoked and getRevocation", () => {
 
     expect(await lookup.isRevoked(token)).toBe(true);
     const record = await lookup.getRevocation(token);
-    expect(record).toEqual((await storedRevocation(token)).value);
+    expect(record).toEqual({ kind: "token", ...(await storedRevocation(token)).value });
     expect(record).toMatchObject({ reason: "self" });
   });
 
