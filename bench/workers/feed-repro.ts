@@ -13,6 +13,7 @@ import { FeedLocation, type FeedNamespace } from "../../src/feed/location";
 import { type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { revocationStore } from "../../src/store/revocations";
+import { userRevocationStore } from "../../src/store/user-revocations";
 import { hashToken } from "../../src/token";
 import { laggingKv } from "../../test/support/lagging-kv";
 import { countingFeed, type FeedCounts, zeroFeedCounts } from "./feed-counter";
@@ -36,6 +37,7 @@ function reader(
   return revocationReader({
     // A distant location: its KV does not show a revocation for 90 s.
     store: revocationStore(laggingKv(env.REVOCATIONS), { cacheTtl: 30 }),
+    userStore: userRevocationStore(laggingKv(env.REVOCATIONS), { cacheTtl: 30 }),
     feed,
     settings,
     state: readerState(new FeedLocation({ cache: () => caches.open(cacheName) })),

@@ -22,6 +22,7 @@ import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lo
 import { setting } from "../../src/settings";
 import type { RevocationRecord } from "../../src/store/revocations";
 import { revocationStore } from "../../src/store/revocations";
+import { userRevocationStore } from "../../src/store/user-revocations";
 import { laggingKv } from "../../test/support/lagging-kv";
 import { countingFeed, type FeedCounts, zeroFeedCounts } from "./feed-counter";
 import { countingKv, takeCounts } from "./kv-counter";
@@ -93,6 +94,7 @@ function buildLocations(env: Env, spec: LocationsSpec): { locations: Location[];
   // Counted first, lagging on top: what is counted is what reaches KV.
   const kv = laggingKv(countingKv(kvName, env.REVOCATIONS), spec.lagMs);
   const store = revocationStore(kv, { cacheTtl });
+  const userStore = userRevocationStore(kv, { cacheTtl });
   const locations: Location[] = [];
   for (let l = 0; l < spec.locations; l++) {
     const cacheName = `bench-${spec.tag}-location-${l}`;
@@ -107,7 +109,7 @@ function buildLocations(env: Env, spec: LocationsSpec): { locations: Location[];
           },
         }),
       );
-      const reader: RevocationReader = revocationReader({ store, feed, settings, state });
+      const reader: RevocationReader = revocationReader({ store, userStore, feed, settings, state });
       location.readers.push({
         revoked:
           spec.mode === "feed"

@@ -5,8 +5,9 @@
  * shard's newest complete snapshot, fetched once per location per snapshot.
  * @module
  */
-import type { Snapshot } from "../snapshot/format";
+import { SECTION_USERS, type Snapshot } from "../snapshot/format";
 import { filterHas } from "../snapshot/fuse-filter";
+import { decodeUserSection } from "../users/snapshot-section";
 import { headKey, segmentKey, snapshotKey } from "./cache-keys";
 import { FeedCopy } from "./copy";
 import type { RevocationFeed } from "./revocation-feed";
@@ -50,6 +51,8 @@ const MAX_CLEARED = 10_000;
 interface Loaded {
   readonly snapshot: Snapshot;
   readonly cleared: Set<string>;
+  /** Its user section: user digest -> `issuedBefore` (epoch seconds), every live one up to the cut. */
+  readonly users: ReadonlyMap<string, number>;
 }
 
 /** A snapshot this isolate should fetch, and from when. */
@@ -61,6 +64,15 @@ interface Wanted {
 
 /** What {@link FeedLocation.settle} says of a digest that is not in the log. */
 export type Settled = "absent" | "maybe";
+
+/**
+ * What {@link FeedLocation.settleUser} says of a user digest: the largest bound memory holds
+ * (`null`: none), and whether that is the whole truth (`settled`) or KV must be asked too.
+ */
+export interface UserSettled {
+  readonly bound: number | null;
+  readonly settled: boolean;
+}
 
 export interface FeedLocationOptions {
   /** The location's cache: `caches.default` in production, a named cache per simulated location in tests. */
@@ -181,6 +193,37 @@ export class FeedLocation {
   }
 
   /**
+   * The user revocation bound of a user digest from memory: the largest of the log's and the
+   * snapshot's. Settled (no KV read needed) when the log is fresh and covers everything after the
+   * cut of a complete snapshot of the user's shard, as for {@link settle}.
+   */
+  settleUser(digest: string, fresh: boolean): UserSettled {
+    const shard = shardFor(digest);
+    const loaded = this.#snapshots.get(shard);
+    const copy = this.#copies.get(shard);
+    const now = this.#now();
+    let bound: number | null = null;
+    for (const each of this.#copies.values()) {
+      const held = each.userBound(digest, now);
+      if (held !== undefined && (bound === null || held > bound)) bound = held;
+    }
+    const fromSnapshot = loaded?.users.get(digest);
+    if (fromSnapshot !== undefined && (bound === null || fromSnapshot > bound)) bound = fromSnapshot;
+    const settled =
+      fresh &&
+      loaded !== undefined &&
+      copy !== undefined &&
+      loaded.snapshot.epoch === copy.epoch &&
+      copy.coveredFrom <= loaded.snapshot.cut + 1;
+    return { bound, settled };
+  }
+
+  /** Records this isolate's own raise of a user's bound at once, before any refresh. */
+  addUser(shard: string, digest: string, issuedBefore: number, expiresAt: number): void {
+    this.#copies.get(shard)?.addUser(digest, issuedBefore, expiresAt, this.#now());
+  }
+
+  /**
    * KV says a digest the filter holds is not revoked: a false positive, answered from memory until
    * the snapshot is replaced (anything revoked after its cut is in the log, which is asked first).
    */
@@ -225,7 +268,9 @@ export class FeedLocation {
           throw new FeedTimeout(`snapshot fetch took over ${this.#snapshotDeadlineMs} ms`);
         },
       );
-      this.#snapshots.set(shard, { snapshot, cleared: new Set() });
+      const usersSection = snapshot.sections.get(SECTION_USERS);
+      const users = usersSection ? decodeUserSection(usersSection) : new Map<string, number>();
+      this.#snapshots.set(shard, { snapshot, cleared: new Set(), users });
       if (this.#wanted.get(shard) === wanted) this.#wanted.delete(shard);
     } catch (error) {
       // The log and KV answer meanwhile; the same snapshot is tried again later (or a newer one).
@@ -415,6 +460,9 @@ const isEntries = (value: unknown): boolean =>
   Array.isArray(value) &&
   value.every((entry) => Array.isArray(entry) && entry.length === 5 && typeof entry[1] === "string");
 
+const isUsers = (value: unknown): boolean =>
+  isEntries(value) && (value as unknown[][]).every((entry) => Number.isInteger(entry[2]));
+
 function isHead(value: unknown): value is FeedHead {
   const head = value as Partial<FeedHead> | null;
   return (
@@ -425,11 +473,17 @@ function isHead(value: unknown): value is FeedHead {
     Number.isInteger(head.segmentSize) &&
     (head.segmentSize as number) > 0 &&
     isEntries(head.entries) &&
+    isUsers(head.users) &&
     (head.snapshot === null || (typeof head.snapshot === "object" && Number.isInteger(head.snapshot?.cut)))
   );
 }
 
 function isSegment(value: unknown): value is FeedSegment {
   const segment = value as Partial<FeedSegment> | null;
-  return typeof segment?.epoch === "string" && Number.isInteger(segment.index) && isEntries(segment.entries);
+  return (
+    typeof segment?.epoch === "string" &&
+    Number.isInteger(segment.index) &&
+    isEntries(segment.entries) &&
+    isUsers(segment.users)
+  );
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import type { RevocationRecord } from "../store/revocations";
+import type { UserRevocationRecord } from "../store/user-revocations";
 import { withDeadline } from "./deadline";
 import { FeedUnavailable } from "./errors";
 import type { FeedNamespace } from "./location";
@@ -16,6 +17,11 @@ export interface FeedWriter {
   prepare(digest: string, record: RevocationRecord): Promise<void>;
   /** Appends the revocation (KV already holds it); `true` when this call added the entry. */
   append(digest: string, record: RevocationRecord): Promise<boolean>;
+  /**
+   * Raises a user's bound in the object, before KV is written (docs/design.md §9); answers the bound
+   * the object keeps (epoch seconds), the largest it has seen. Throws {@link FeedUnavailable}.
+   */
+  appendUser(userDigest: string, record: UserRevocationRecord): Promise<number>;
 }
 
 /** Longest wait for the object on the revoke path: a call that hangs is a `503`, never a hung request. */
@@ -63,6 +69,22 @@ export function feedWriter(
       // This isolate refuses the token at once; the others of its location within one refresh.
       state.location.add(shard, digest, Date.parse(record.expiresAt));
       return created;
+    },
+    async appendUser(userDigest, record) {
+      const shard = shardFor(userDigest);
+      const issuedBefore = Math.floor(Date.parse(record.issuedBefore) / 1000);
+      let kept: number;
+      try {
+        ({ issuedBefore: kept } = await withDeadline(
+          feed.getByName(shard).appendUser({ digest: userDigest, issuedBefore, expiresAt: record.expiresAt }, record),
+          deadlineMs,
+          late,
+        ));
+      } catch {
+        throw new FeedUnavailable("revocation feed append failed");
+      }
+      state.location.addUser(shard, userDigest, kept, Date.parse(record.expiresAt));
+      return kept;
     },
   };
 }

@@ -4,11 +4,12 @@
  * @module
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { RevocationLookupMethods, TokenRevocation } from "@token-revocation/client";
+import type { RevocationLookupMethods, RevocationRecord, RevocationSubject } from "@token-revocation/client";
 import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
 import { setting } from "../settings";
 import { revocationStore } from "../store/revocations";
+import { userRevocationStore } from "../store/user-revocations";
 import { type RevocationLookupCore, revocationLookup } from "./lookup";
 
 /**
@@ -23,19 +24,23 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
   // bad FEED_* or LOOKUP_CACHE_TTL setting fails every call with a message that names it.
   readonly #lookup: RevocationLookupCore = this.#build();
 
-  /** `true` when the token has been revoked (and has not yet expired). At most one KV read, none once the snapshot settles it. */
-  isRevoked(token: string): Promise<boolean> {
-    return this.#lookup.isRevoked(token);
+  /**
+   * `true` when the token has been revoked (and has not yet expired), by itself or by a revocation of
+   * its user (`subject`, or a JWT's own `sub` and `iat`). At most one KV read (the token's and its
+   * user's keys together), none once the log and the snapshot settle both.
+   */
+  isRevoked(token: string, subject?: RevocationSubject): Promise<boolean> {
+    return this.#lookup.isRevoked(token, subject);
   }
 
-  /** The revocation record of docs/design.md §2, or `null` when the token is not revoked. At most one KV read. */
-  getRevocation(token: string): Promise<TokenRevocation | null> {
-    return this.#lookup.getRevocation(token);
+  /** The token's own revocation record, else its user's, saying which kind; `null` when neither applies. */
+  getRevocation(token: string, subject?: RevocationSubject): Promise<RevocationRecord | null> {
+    return this.#lookup.getRevocation(token, subject);
   }
 
   /** One answer per token, in the order given; up to 1,000 tokens, KV read in bulk for what the log and the snapshot leave open. */
-  checkMany(tokens: string[]): Promise<boolean[]> {
-    return this.#lookup.checkMany(tokens);
+  checkMany(tokens: string[], subjects?: (RevocationSubject | null)[]): Promise<boolean[]> {
+    return this.#lookup.checkMany(tokens, subjects);
   }
 
   /** The isolate state the answers come from; a simulated location (tests, bench) overrides it. */
@@ -48,6 +53,7 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
     return revocationLookup(
       revocationReader({
         store: revocationStore(this.env.REVOCATIONS, { cacheTtl }),
+        userStore: userRevocationStore(this.env.REVOCATIONS, { cacheTtl }),
         feed: this.env.REVOCATION_FEED,
         settings: feedSettings(this.env),
         state: this.readerState(),

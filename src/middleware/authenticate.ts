@@ -36,7 +36,7 @@ export function authenticate({ header = "X-Auth-Token" }: AuthenticateOptions = 
     // Unknown, expired and revoked read alike, so a stolen token's holder learns nothing.
     if (!identity || verdict.revoked) throw fault(401, `The ${header} token is not valid`);
     // Every token of the user issued up to a user revocation is revoked too (docs/design.md §9).
-    if (await c.var.userRevocations.revoking(identity)) throw fault(401, `The ${header} token is not valid`);
+    if (await c.var.userRevocations.revokes(identity)) throw fault(401, `The ${header} token is not valid`);
 
     c.set("caller", { token, identity });
     await next();

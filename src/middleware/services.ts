@@ -27,23 +27,22 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
   createMiddleware<AppEnv>(async function services(c, next) {
     const settings = feedSettings(c.env);
     const store = revocationStore(c.env.REVOCATIONS);
+    const userStore = userRevocationStore(c.env.REVOCATIONS);
     c.set("authority", authorityFor(c.env));
     c.set("store", store);
-    c.set(
-      "revocations",
-      revocationReader({
-        // The worker's own reads set no cacheTtl: KV's default (60 s) applies.
-        store,
-        feed: c.env.REVOCATION_FEED,
-        settings,
-        state,
-        waitUntil: waitUntilOf(c),
-      }),
-    );
+    const revocations = revocationReader({
+      // The worker's own reads set no cacheTtl: KV's default (60 s) applies.
+      store,
+      userStore,
+      feed: c.env.REVOCATION_FEED,
+      settings,
+      state,
+      waitUntil: waitUntilOf(c),
+    });
+    c.set("revocations", revocations);
     c.set("feed", feedWriter(c.env.REVOCATION_FEED, state));
-    const userStore = userRevocationStore(c.env.REVOCATIONS);
     c.set("userStore", userStore);
-    c.set("userRevocations", userRevocationReader(userStore));
+    c.set("userRevocations", userRevocationReader(revocations));
     await next();
   });
 

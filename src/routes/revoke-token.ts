@@ -39,7 +39,7 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
   const owner = pending ?? inspected;
   if (!owner || !verdict) throw fault(404, "Token not found");
   // A token that its user's revocation covers is revoked already (docs/design.md §9).
-  if (!verdict.revoked && (await c.var.userRevocations.revoking(owner))) throw fault(404, "Token not found");
+  if (!verdict.revoked && (await c.var.userRevocations.revokes(owner))) throw fault(404, "Token not found");
   const allowed = mayRevokeTokenOf(caller.identity, owner);
   // Already revoked is 404, with two exceptions that this request completes instead (step 9): the
   // upstream has not confirmed it (it is recorded and sent again), or KV holds a recent record that

@@ -3,7 +3,7 @@
  * everywhere", docs/design.md §9), keyed by the user id's digest. Schema in `docs/storage.md`.
  * @module
  */
-import { expirationFor, MAX_BULK_KEYS, StoreUnavailable } from "./revocations";
+import { expirationFor, MAX_BULK_KEYS, type RevocationRecord, revocationKey, StoreUnavailable } from "./revocations";
 
 /** What is stored (as the value and as the key's metadata) for one user revocation. */
 export interface UserRevocationRecord {
@@ -29,6 +29,14 @@ export interface UserRevocationStore {
   getMany(userDigests: readonly string[]): Promise<Map<string, UserRevocationRecord | null>>;
   /** Writes the record in one KV `put` (value, metadata and expiration together). */
   put(userDigest: string, record: UserRevocationRecord): Promise<void>;
+  /**
+   * Token records and user records read together, in bulk gets of at most 100 keys of both kinds:
+   * a lookup that memory cannot settle costs one read for a token and its user.
+   */
+  getWithTokens(
+    tokenDigests: readonly string[],
+    userDigests: readonly string[],
+  ): Promise<{ tokens: Map<string, RevocationRecord | null>; users: Map<string, UserRevocationRecord | null> }>;
 }
 
 export interface UserRevocationStoreOptions {
@@ -67,6 +75,25 @@ export function userRevocationStore(
         for (const digest of chunk) records.set(digest, checked(found.get(userRevocationKey(digest)) ?? null));
       }
       return records;
+    },
+    async getWithTokens(tokenDigests, userDigests) {
+      const keys = [...tokenDigests.map(revocationKey), ...userDigests.map(userRevocationKey)];
+      const found = new Map<string, unknown>();
+      try {
+        const chunks: string[][] = [];
+        for (let i = 0; i < keys.length; i += MAX_BULK_KEYS) chunks.push(keys.slice(i, i + MAX_BULK_KEYS));
+        for (const values of await Promise.all(chunks.map((chunk) => kv.get<unknown>(chunk, readOptions)))) {
+          for (const [key, value] of values) found.set(key, value);
+        }
+      } catch (error) {
+        throw unavailable("read", error);
+      }
+      return {
+        tokens: new Map(
+          tokenDigests.map((d) => [d, (found.get(revocationKey(d)) as RevocationRecord | undefined) ?? null]),
+        ),
+        users: new Map(userDigests.map((d) => [d, checked(found.get(userRevocationKey(d)) ?? null)])),
+      };
     },
     async put(userDigest, record) {
       try {

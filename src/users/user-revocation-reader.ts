@@ -1,31 +1,29 @@
 /**
  * The worker's own checks of user revocations (caller at step 3, target token at step 7): does a
- * user revocation refuse this token of this user? Reads the user's KV record until the revocation
- * feed carries user entries.
+ * user revocation refuse this token of this user? Answered by the revocation reader: from memory
+ * (the feed's log and snapshot) once they settle it, else from KV.
  * @module
  */
 import type { TokenIdentity } from "../authority";
-import type { UserRevocationRecord, UserRevocationStore } from "../store/user-revocations";
-import { revokesIssueTime, wholeSeconds } from "./issue-time";
+import type { RevocationReader } from "../feed/reader";
+import { revokesIssueTime } from "./issue-time";
 import { userDigest } from "./user-id";
 
 export interface UserRevocationReader {
-  /** The user revocation that refuses a token of `identity`, or `null` when none does. */
-  revoking(identity: Pick<TokenIdentity, "userId" | "issuedAt">): Promise<UserRevocationRecord | null>;
+  /** `true` when a user revocation refuses a token of `identity` (its user and issue time). */
+  revokes(identity: Pick<TokenIdentity, "userId" | "issuedAt">): Promise<boolean>;
 }
 
 /**
  * @example
- * const users = userRevocationReader(userRevocationStore(env.REVOCATIONS));
- * if (await users.revoking(identity)) throw fault(401, "The X-Auth-Token token is not valid");
+ * const users = userRevocationReader(c.var.revocations);
+ * if (await users.revokes(identity)) throw fault(401, "The X-Auth-Token token is not valid");
  */
-export function userRevocationReader(store: UserRevocationStore): UserRevocationReader {
+export function userRevocationReader(reader: Pick<RevocationReader, "userBound">): UserRevocationReader {
   return {
-    async revoking({ userId, issuedAt }) {
-      const record = await store.get(await userDigest(userId));
-      if (!record) return null;
-      const issuedBefore = wholeSeconds(record.issuedBefore) ?? Number.POSITIVE_INFINITY;
-      return revokesIssueTime(issuedBefore, issuedAt) ? record : null;
+    async revokes({ userId, issuedAt }) {
+      const bound = await reader.userBound(await userDigest(userId));
+      return bound !== null && revokesIssueTime(bound, issuedAt);
     },
   };
 }

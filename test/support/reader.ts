@@ -9,6 +9,7 @@ import { type ReaderState, type RevocationReader, readerState, revocationReader 
 import { feedSettings } from "../../src/feed/settings";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
 import { revocationStore } from "../../src/store/revocations";
+import { userRevocationStore } from "../../src/store/user-revocations";
 
 let locations = 0;
 const cacheNames: string[] = [];
@@ -47,6 +48,7 @@ export function readerOver(
 ): RevocationReader {
   return revocationReader({
     store: revocationStore(kv, { cacheTtl }),
+    userStore: userRevocationStore(kv, { cacheTtl }),
     feed: feed ?? env.REVOCATION_FEED,
     settings: feedSettings(settings ?? env),
     state,

@@ -22,6 +22,7 @@ const head = (first: number, last: number, epoch = "e1"): FeedHead => ({
   last,
   segmentSize: SIZE,
   snapshot: null,
+  users: [],
   entries: Array.from({ length: last - Math.floor(last / SIZE) * SIZE }, (_, i) =>
     entry(Math.floor(last / SIZE) * SIZE + i + 1),
   ),
@@ -29,6 +30,7 @@ const head = (first: number, last: number, epoch = "e1"): FeedHead => ({
 const segment = (index: number, epoch = "e1") => ({
   epoch,
   index,
+  users: [],
   entries: Array.from({ length: SIZE }, (_, i) => entry(index * SIZE + i + 1)),
 });
 
