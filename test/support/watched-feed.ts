@@ -5,8 +5,27 @@
  */
 import type { FeedNamespace } from "../../src/feed/location";
 
-export type FeedMethod = "prepare" | "append" | "head" | "segment" | "record" | "snapshot" | "stats";
-const METHODS = new Set<PropertyKey>(["prepare", "append", "head", "segment", "record", "snapshot", "stats"]);
+export type FeedMethod =
+  | "prepare"
+  | "append"
+  | "appendUser"
+  | "head"
+  | "segment"
+  | "record"
+  | "userRecord"
+  | "snapshot"
+  | "stats";
+const METHODS = new Set<PropertyKey>([
+  "prepare",
+  "append",
+  "appendUser",
+  "head",
+  "segment",
+  "record",
+  "userRecord",
+  "snapshot",
+  "stats",
+]);
 
 export interface FeedFaultRule {
   /** Which calls fail; every call when absent. */
@@ -37,9 +56,11 @@ export function watchFeed(real: FeedNamespace): WatchedFeed {
   const calls: Record<FeedMethod, number> = {
     prepare: 0,
     append: 0,
+    appendUser: 0,
     head: 0,
     segment: 0,
     record: 0,
+    userRecord: 0,
     snapshot: 0,
     stats: 0,
   };
