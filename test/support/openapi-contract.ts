@@ -148,19 +148,22 @@ export function loadContract(yaml: string = description): Contract {
   };
 }
 
+/** A form of the description, named for messages, and the check it makes. */
+type Form = [form: string, contract: Contract];
+
 /**
  * The description as written, and as `redocly bundle --dereferenced` hands it to code generators and
  * gateways: a `$ref` with sibling keywords reads differently in the two, so both must accept every answer.
  * @example loadContracts().map(([form, contract]) => [form, contract.check("DELETE", url, observed)])
  */
-export function loadContracts(): [form: string, contract: Contract][] {
+export function loadContracts(): [asWritten: Form, bundled: Form] {
   return [
     ["docs/openapi.yaml", loadContract()],
     ["its dereferenced bundle", loadContract(bundledDescription)],
   ];
 }
 
-let contracts: [form: string, contract: Contract][] | undefined;
+let contracts: Form[] | undefined;
 const mismatches: string[] = [];
 let checked = 0;
 
