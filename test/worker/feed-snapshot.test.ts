@@ -93,7 +93,7 @@ describe("a revocation older than the log", () => {
       async (lookup: Awaited<ReturnType<typeof loaded>>["lookup"]) =>
         expect(await lookup.isRevoked(user.token)).toBe(true),
       async (lookup: Awaited<ReturnType<typeof loaded>>["lookup"]) =>
-        expect(await lookup.getRevocation(user.token)).toEqual(user.record),
+        expect(await lookup.getRevocation(user.token)).toEqual({ kind: "token", ...user.record }),
       async (lookup: Awaited<ReturnType<typeof loaded>>["lookup"]) =>
         expect(await lookup.checkMany([other as string, user.token])).toEqual([false, true]),
     ]) {
@@ -141,7 +141,7 @@ describe("a revocation older than the log", () => {
 
     for (const lookup of [aux.LOOKUP, aux.LAGGING_LOOKUP]) {
       expect(await lookup.isRevoked(user.token)).toBe(true);
-      expect(await lookup.getRevocation(user.token)).toEqual(user.record);
+      expect(await lookup.getRevocation(user.token)).toEqual({ kind: "token", ...user.record });
       expect(await lookup.checkMany([other as string, user.token])).toEqual([false, true]);
       expect(await lookup.isRevoked(other as string)).toBe(false);
     }
@@ -238,7 +238,7 @@ describe("completeness", () => {
       const { lookup, state } = await loaded(feed);
       expect(await lookup.isRevoked(user.token)).toBe(true);
       expect(await lookup.checkMany([user.token])).toEqual([true]);
-      expect(await lookup.getRevocation(user.token)).toEqual(record);
+      expect(await lookup.getRevocation(user.token)).toEqual({ kind: "token", ...record });
       const fresh = createApp({ state });
       expect(
         (await send("/v2.0/tokens", { token: user.token, app: fresh, bindings: { REVOCATION_FEED: feed } })).status,
