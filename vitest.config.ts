@@ -95,6 +95,8 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts"],
           // After each file: its KV, the worker's responses and all console output scanned for tokens.
           setupFiles: ["./test/support/leak-setup.ts"],
+          // Before any file: docs/openapi.yaml bundled by `redocly bundle --dereferenced`, checked as well.
+          globalSetup: ["./test/support/bundle-openapi.ts"],
         },
       },
     ],

@@ -10,6 +10,7 @@ import { filterHas } from "../snapshot/fuse-filter";
 import { decodeUserSection } from "../users/snapshot-section";
 import { headKey, segmentKey, snapshotKey } from "./cache-keys";
 import { FeedCopy } from "./copy";
+import { withDeadline } from "./deadline";
 import type { RevocationFeed } from "./revocation-feed";
 import type { FeedSettings } from "./settings";
 import { FEED_SHARDS, shardFor } from "./shards";
@@ -411,25 +412,6 @@ export class FeedLocation {
 
 class FeedTimeout extends Error {
   override name = "FeedTimeout";
-}
-
-/** `promise`'s value, or what `late` gives (or throws) once `ms` have passed; the timer is this request's own. */
-export async function withDeadline<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expiry = new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => {
-      try {
-        resolve(late());
-      } catch (error) {
-        reject(error);
-      }
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, expiry]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
 }
 
 /**

@@ -6,9 +6,10 @@
  */
 import type { RevocationRecord, RevocationStore } from "../store/revocations";
 import type { UserRevocationRecord, UserRevocationStore } from "../store/user-revocations";
+import { withDeadline } from "./deadline";
 import { FeedUnavailable } from "./errors";
 import { KnownRevocations } from "./known";
-import { FeedLocation, type FeedNamespace, type FreshOptions, withDeadline } from "./location";
+import { FeedLocation, type FeedNamespace, type FreshOptions } from "./location";
 import type { FeedSettings } from "./settings";
 import { shardFor } from "./shards";
 

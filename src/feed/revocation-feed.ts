@@ -403,6 +403,15 @@ export class RevocationFeed extends DurableObject<Env> {
     return stored;
   }
 
+  /**
+   * How long after the epoch began the backfill starts. KV's listing shows a write only after its
+   * propagation: the backfill waits for what the version before the object wrote last to be listed,
+   * and for any read that missed it to have expired. A bench-only subclass may start it sooner.
+   */
+  protected backfillDelayMs(): number {
+    return (KV_PROPAGATION_SECONDS + this.#settings.largestCacheTtl) * 1000;
+  }
+
   /** The table of entries, for a bench-only subclass that preloads it in bulk (docs/storage.md has its columns). */
   protected get table(): SqlStorage {
     return this.#sql;
@@ -471,15 +480,12 @@ export class RevocationFeed extends DurableObject<Env> {
   #sweepDue(now: number): number {
     const sweep = this.#sweep();
     const retryAt = Number(this.#meta("sweep_retry_at") ?? 0);
-    // KV's listing shows a write only after its propagation: the backfill waits for what the version
-    // before the object wrote last to be listed, and for any read that missed it to have expired.
-    const blindSpotMs = (KV_PROPAGATION_SECONDS + this.#settings.largestCacheTtl) * 1000;
     const due =
       sweep.cursor !== null
         ? now
         : sweep.backfilled
           ? sweep.passedAt + RESWEEP_INTERVAL_MS
-          : Number(this.#meta("since")) + blindSpotMs;
+          : Number(this.#meta("since")) + this.backfillDelayMs();
     return Math.max(due, retryAt);
   }
 

@@ -341,6 +341,24 @@ describe("getRevocation of a token the log lists, where KV lags", () => {
     for (let i = 0; i < 5; i++) expect(await lookup.getRevocation(user.token)).toMatchObject({ userId: user.userId });
     expect(feed.calls.record).toBe(1);
   });
+
+  it("gives up on the object after a deadline: a 503-worthy failure, never a hang or a wrong null", async () => {
+    const user = await issueToken();
+    expect((await send("/v2.0/tokens", { token: user.token })).status).toBe(204);
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const state = newLocation();
+    const lookup = lookupOver(laggingKv(env.REVOCATIONS), { feed: feed.feed, state });
+    // The log lists it (one refresh), then the object's record call hangs for 5 s.
+    expect(await lookup.isRevoked(user.token)).toBe(true);
+    feed.inject({ method: "record", fault: "slow", delayMs: 5000 });
+    const started = Date.now();
+    const error = await lookup.getRevocation(user.token).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((error as Error)?.name).toBe("FeedUnavailable");
+    expect(Date.now() - started).toBeLessThan(4000);
+  });
 });
 
 describe("a half-finished revocation older than the window", () => {
