@@ -85,26 +85,17 @@ async function userIdFor(username: string, domainId: string | undefined): Promis
 }
 
 export function registryAuthority(tokens: KVNamespace): TokenAuthority {
+  const read = async (key: string): Promise<unknown> => {
+    try {
+      return await tokens.get(key, "json");
+    } catch {
+      throw new AuthorityUnavailable("token registry read failed");
+    }
+  };
   return {
-    async inspect(token) {
-      let stored: unknown;
-      try {
-        stored = await tokens.get(registryKey(await registryTokenHash(token)), "json");
-      } catch {
-        throw new AuthorityUnavailable("token registry read failed");
-      }
-      return toIdentity(stored);
-    },
+    inspect: async (token) => toIdentity(await read(registryKey(await registryTokenHash(token)))),
     users: {
-      async lookupUser(userId) {
-        let stored: unknown;
-        try {
-          stored = await tokens.get(registryUserKey(await userDigest(userId)), "json");
-        } catch {
-          throw new AuthorityUnavailable("token registry read failed");
-        }
-        return toUser(userId, stored);
-      },
+      lookupUser: async (userId) => toUser(userId, await read(registryUserKey(await userDigest(userId)))),
     },
   };
 }
