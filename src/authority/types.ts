@@ -2,7 +2,7 @@
  * The token authority interface: who owns a token, with which roles, until when.
  * @module
  */
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
 import type { PresentedToken } from "../token";
 
 /** What an authority says about a valid token. */

@@ -6,7 +6,7 @@
  * @module
  */
 import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
 import { feedWriter } from "../feed/writer";
 import { ConfigurationError, setting } from "../settings";
 import { revocationStore } from "../store/revocations";

@@ -5,7 +5,7 @@
  */
 import { isCurrent, type TokenIdentity } from "../authority";
 import { keystoneClient, keystoneConfig } from "../authority/keystone";
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
 import { setting } from "../settings";
 import type { RevocationRecord } from "../store/revocations";
 import type { PresentedToken } from "../token";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { TokenRevocation } from "@token-revocation/client";
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
 
 /**
  * What is stored (as the value and as the key's metadata) for one revoked token: what
