@@ -3,8 +3,8 @@
  * and is told of revocations (`DELETE /v3/auth/tokens`), both with the worker's service token.
  * @module
  */
-import { checkPropagationKeys } from "../../propagation/encryption";
 import { setting } from "../../settings";
+import { checkPropagationKeys } from "../../settings/propagation-keys";
 import type { PresentedToken } from "../../token";
 import type { TokenAuthority } from "../types";
 import { unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
