@@ -4,7 +4,7 @@
  * @module
  */
 import { registryEntry } from "../src/authority/registry";
-import { expirationFor, revocationKey } from "../src/store/revocations";
+import { expirationFor, revocationKey } from "../src/revocations/store";
 import { hashToken } from "../src/token";
 import { DEMO_TOKENS } from "./demo-tokens";
 import { deleteLocal, putLocal } from "./local-kv";

@@ -3,9 +3,9 @@
  * @module
  */
 import type { TokenAuthority, TokenIdentity } from "./authority";
-import type { RevocationReader } from "./feed/reader";
-import type { FeedWriter } from "./feed/writer";
-import type { RevocationStore } from "./store/revocations";
+import type { RevocationReader } from "./revocations/reader";
+import type { RevocationStore } from "./revocations/store";
+import type { FeedWriter } from "./revocations/writer";
 import type { PresentedToken } from "./token";
 
 /** The authenticated caller: its own token and what the authority says about it. */

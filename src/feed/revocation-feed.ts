@@ -4,9 +4,9 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import type { RevocationRecord } from "../revocations/store";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
-import type { RevocationRecord } from "../store/revocations";
 import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep } from "./backfill";
 import { type FeedSettings, feedSettings, KV_PROPAGATION_SECONDS } from "./settings";
 import {

@@ -5,10 +5,10 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { RevocationLookupMethods, TokenRevocation } from "@token-revocation/client";
-import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
+import { isolateState, type ReaderState, revocationReader } from "../revocations/reader";
+import { revocationStore } from "../revocations/store";
 import { setting } from "../settings";
-import { revocationStore } from "../store/revocations";
 import { type RevocationLookupCore, revocationLookup } from "./lookup";
 
 /**

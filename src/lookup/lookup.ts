@@ -5,7 +5,7 @@
  * @module
  */
 import type { TokenRevocation } from "@token-revocation/client";
-import type { RevocationReader } from "../feed/reader";
+import type { RevocationReader } from "../revocations/reader";
 import { presentToken, tokenProblem } from "../token";
 import { assertToken, assertTokenList } from "./validate";
 

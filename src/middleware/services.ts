@@ -8,10 +8,10 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { authorityFor } from "../authority";
 import type { AppEnv } from "../context";
-import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
-import { feedWriter } from "../feed/writer";
-import { revocationStore } from "../store/revocations";
+import { isolateState, type ReaderState, revocationReader } from "../revocations/reader";
+import { revocationStore } from "../revocations/store";
+import { feedWriter } from "../revocations/writer";
 
 export interface ServicesOptions {
   /** The isolate's feed copy and reusable answers; tests pass one per simulated location. */

@@ -7,9 +7,9 @@
  */
 import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../errors";
-import { feedWriter } from "../feed/writer";
+import { revocationStore } from "../revocations/store";
+import { feedWriter } from "../revocations/writer";
 import { ConfigurationError, setting } from "../settings";
-import { revocationStore } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { isSealed, openPropagation, propagationKeyring } from "./encryption";
 import { parsePropagation } from "./message";

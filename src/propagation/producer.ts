@@ -6,8 +6,8 @@
 import { isCurrent, type TokenIdentity } from "../authority";
 import { keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../errors";
+import type { RevocationRecord } from "../revocations/store";
 import { setting } from "../settings";
-import type { RevocationRecord } from "../store/revocations";
 import type { PresentedToken } from "../token";
 import { propagationKeyring, sealPropagation } from "./encryption";
 import type { PropagationMessage } from "./message";

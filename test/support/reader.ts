@@ -5,10 +5,10 @@
  */
 import { env } from "cloudflare:workers";
 import { FeedLocation, type FeedLocationOptions, MAX_REFRESH_PHASE } from "../../src/feed/location";
-import { type ReaderState, type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
-import { revocationStore } from "../../src/store/revocations";
+import { type ReaderState, type RevocationReader, readerState, revocationReader } from "../../src/revocations/reader";
+import { revocationStore } from "../../src/revocations/store";
 
 let locations = 0;
 const cacheNames: string[] = [];

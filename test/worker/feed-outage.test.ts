@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { FeedUnavailable } from "../../src/feed/errors";
 import { shardFor } from "../../src/feed/shards";
-import { feedWriter } from "../../src/feed/writer";
+import { feedWriter } from "../../src/revocations/writer";
 import { laggingKv } from "../support/lagging-kv";
 import { lookupOver, newLocation, nextInterval } from "../support/reader";
 import { completeSnapshot } from "../support/snapshot";

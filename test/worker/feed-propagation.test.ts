@@ -5,7 +5,7 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { revocationKey } from "../../src/store/revocations";
+import { revocationKey } from "../../src/revocations/store";
 import { aux } from "../aux/bindings";
 import { feedHaystacks } from "../support/feed-haystacks";
 import { laggingKv } from "../support/lagging-kv";

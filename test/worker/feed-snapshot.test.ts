@@ -9,12 +9,12 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { snapshotKey } from "../../src/feed/cache-keys";
-import type { ReaderState } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { FEED_SHARDS } from "../../src/feed/shards";
+import type { ReaderState } from "../../src/revocations/reader";
+import { type RevocationRecord, revocationStore } from "../../src/revocations/store";
 import { decodeSnapshot } from "../../src/snapshot/format";
 import { type BinaryFuseFilter, filterHas } from "../../src/snapshot/fuse-filter";
-import { type RevocationRecord, revocationStore } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
 import { aux } from "../aux/bindings";
 import { laggingKv } from "../support/lagging-kv";

@@ -6,8 +6,8 @@
  */
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
+import type { ReaderState } from "../../src/revocations/reader";
 import { rejectionOf } from "../aux/rpc";
 import { segment } from "../support/jws";
 import { newLocation, nextInterval } from "../support/reader";

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { registryKey } from "../../src/authority/registry";
-import { revocationKey } from "../../src/store/revocations";
+import { revocationKey } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 import { segment } from "../support/jws";
 import { rememberSecret } from "../support/leak-watch";

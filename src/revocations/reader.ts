@@ -4,13 +4,14 @@
  * says "maybe". DESIGN section 8; why no answer can be wrong is in docs/consistency.md.
  * @module
  */
-import type { RevocationRecord, RevocationStore } from "../store/revocations";
-import { withDeadline } from "./deadline";
-import { FeedUnavailable } from "./errors";
+
+import { withDeadline } from "../feed/deadline";
+import { FeedUnavailable } from "../feed/errors";
+import { FeedLocation, type FeedNamespace, type FreshOptions } from "../feed/location";
+import type { FeedSettings } from "../feed/settings";
+import { shardFor } from "../feed/shards";
 import { KnownRevocations } from "./known";
-import { FeedLocation, type FeedNamespace, type FreshOptions } from "./location";
-import type { FeedSettings } from "./settings";
-import { shardFor } from "./shards";
+import type { RevocationRecord, RevocationStore } from "./store";
 
 /** What an isolate keeps between requests: its copy of the feed and snapshots, and the revocations it confirmed. */
 export interface ReaderState {

@@ -3,13 +3,14 @@
  * holds the record, and complete a revocation whose append failed earlier.
  * @module
  */
-import type { RevocationRecord } from "../store/revocations";
-import { withDeadline } from "./deadline";
-import { FeedUnavailable } from "./errors";
-import type { FeedNamespace } from "./location";
+
+import { withDeadline } from "../feed/deadline";
+import { FeedUnavailable } from "../feed/errors";
+import type { FeedNamespace } from "../feed/location";
+import { shardFor } from "../feed/shards";
+import type { FeedAppend } from "../feed/wire";
 import { isolateState, type ReaderState } from "./reader";
-import { shardFor } from "./shards";
-import type { FeedAppend } from "./wire";
+import type { RevocationRecord } from "./store";
 
 export interface FeedWriter {
   /** Throws {@link FeedUnavailable} unless the feed answers now; writes nothing. */
