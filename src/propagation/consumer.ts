@@ -7,8 +7,8 @@
  */
 import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../errors";
-import { revocationStore } from "../revocations/store";
-import { feedWriter } from "../revocations/writer";
+import type { RevocationStore } from "../revocations/store";
+import type { FeedWriter } from "../revocations/writer";
 import { ConfigurationError, setting } from "../settings";
 import { presentToken, tokenProblem } from "../token";
 import { isSealed, openPropagation, propagationKeyring } from "./encryption";
@@ -18,6 +18,9 @@ import { parsePropagation } from "./message";
 export const MAX_RETRY_DELAY_SECONDS = 600;
 
 export interface DeliverOptions {
+  /** The KV store and the feed writer, built by the entry point: propagation does not build the read path. */
+  store: RevocationStore;
+  feed: FeedWriter;
   /** Where log lines go; tests pass a collector. */
   write?: (line: string) => void;
   /** Keystone client to use; built from `env` by default. */
@@ -33,15 +36,14 @@ export function retryDelay(attempts: number, base: number): number {
 }
 
 /**
- * @example export default { fetch: app.fetch, queue: (batch, env) => deliverPropagations(batch, env) }
+ * @example queue: (batch, env) => deliverPropagations(batch, env, { store: revocationStore(env.REVOCATIONS), feed: feedWriter(env.REVOCATION_FEED) })
  */
 export async function deliverPropagations(
   batch: MessageBatch<unknown>,
   env: Env,
-  { write = console.log, keystone }: DeliverOptions = {},
+  { store, feed, write = console.log, keystone }: DeliverOptions,
 ): Promise<void> {
   const base = setting(env, "PROPAGATION_RETRY_BASE_SECONDS");
-  const store = revocationStore(env.REVOCATIONS);
   let client = keystone;
   // One message at a time: a batch is small, and Keystone is better asked gently when it struggles.
   for (const message of batch.messages) {
@@ -109,12 +111,10 @@ export async function deliverPropagations(
       if (!(await store.get(digest))) await store.put(digest, parsed.record);
       // A feed outage must not hold up Keystone, but the message is settled only once the entry
       // exists: until then it is retried (Keystone answers a repeated revocation with 404).
-      const appended = await feedWriter(env.REVOCATION_FEED)
-        .append(digest, parsed.record)
-        .then(
-          () => true,
-          () => false,
-        );
+      const appended = await feed.append(digest, parsed.record).then(
+        () => true,
+        () => false,
+      );
       client ??= keystoneClient(keystoneConfig(env));
       const outcome = await client.revoke(parsed.token);
       if (!appended) {
