@@ -19,8 +19,8 @@ import { type ServicesOptions, services } from "./middleware/services";
 import { revokeToken } from "./routes/revoke-token";
 import { setting } from "./settings";
 
-export const TOKENS_PATH = "/v2.0/tokens";
-export const TOKEN_PATH = "/v2.0/tokens/:tokenId";
+const TOKENS_PATH = "/v2.0/tokens";
+const TOKEN_PATH = "/v2.0/tokens/:tokenId";
 
 /** What a test or the bench may change: the isolate state (feed copy, reusable answers) it reads with. */
 export type AppOptions = ServicesOptions;

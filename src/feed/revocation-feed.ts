@@ -32,7 +32,7 @@ const SWEEP_CONTINUE_MS = 1000;
  * revocations (KV took the record, the append failed, `503`) and writes of an older version still
  * running during a deploy (docs/consistency.md).
  */
-export const RESWEEP_INTERVAL_MS = 3600_000;
+const RESWEEP_INTERVAL_MS = 3600_000;
 /** A failed sweep or build is tried again this long after. */
 const RETRY_MS = 30_000;
 

@@ -46,7 +46,7 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
  * The request's `waitUntil`, or `undefined` when the app runs without an execution context (Hono
  * throws then: `app.request` in tests).
  */
-export function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
   try {
     const ctx = c.executionCtx;
     return (promise) => ctx.waitUntil(promise);

@@ -23,7 +23,7 @@ export interface SealedPropagation {
   readonly ct: string;
 }
 
-export interface PropagationKey {
+interface PropagationKey {
   readonly kid: string;
   readonly key: CryptoKey;
 }

@@ -13,7 +13,7 @@ import { propagationKeyring, sealPropagation } from "./encryption";
 import type { PropagationMessage } from "./message";
 
 /** The queue could not take the message: nothing was written, the client may retry. */
-export class PropagationUnavailable extends ServiceUnavailable {
+class PropagationUnavailable extends ServiceUnavailable {
   override name = "PropagationUnavailable";
 }
 

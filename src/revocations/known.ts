@@ -6,7 +6,7 @@
 import type { RevocationRecord } from "./store";
 
 /** Records kept per isolate; the oldest kept goes first. */
-export const DEFAULT_KNOWN_ENTRIES = 10_000;
+const DEFAULT_KNOWN_ENTRIES = 10_000;
 
 interface Known {
   readonly record: RevocationRecord;

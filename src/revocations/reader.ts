@@ -29,10 +29,10 @@ export const readerState = (location: FeedLocation = new FeedLocation()): Reader
 export const isolateState: ReaderState = readerState();
 
 /** Longest wait for the feed object's record of a digest before the lookup fails (`503` over HTTP). */
-export const RECORD_DEADLINE_MS = 1000;
+const RECORD_DEADLINE_MS = 1000;
 
 /** A digest's state as the worker's own checks need it. */
-export interface Verdict {
+interface Verdict {
   readonly revoked: boolean;
   /** The KV record, when KV answered. */
   readonly record: RevocationRecord | null;

@@ -13,7 +13,7 @@ import { ServiceUnavailable } from "../errors";
 export type RevocationRecord = Omit<TokenRevocation, "kind">;
 
 /** KV or its limits failed us; nothing was written. */
-export class StoreUnavailable extends ServiceUnavailable {
+class StoreUnavailable extends ServiceUnavailable {
   override name = "StoreUnavailable";
 }
 
@@ -48,7 +48,7 @@ export interface RevocationStore {
 }
 
 /** KV's limit on the keys of one bulk `get`. */
-export const MAX_BULK_KEYS = 100;
+const MAX_BULK_KEYS = 100;
 
 export interface RevocationStoreOptions {
   /** Seconds a read may be served from the location's cache (KV's minimum is 30). */

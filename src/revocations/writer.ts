@@ -20,7 +20,7 @@ export interface FeedWriter {
 }
 
 /** Longest wait for the object on the revoke path: a call that hangs is a `503`, never a hung request. */
-export const FEED_WRITE_DEADLINE_MS = 2000;
+const FEED_WRITE_DEADLINE_MS = 2000;
 
 /**
  * @example

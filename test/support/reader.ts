@@ -41,7 +41,7 @@ export interface ReaderOptions {
 }
 
 /** The real reader over `kv`, in a location of its own unless `state` is given. */
-export function readerOver(
+function readerOver(
   kv: KVNamespace,
   { state = newLocation(), cacheTtl = 30, feed, settings }: ReaderOptions = {},
 ): RevocationReader {

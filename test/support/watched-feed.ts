@@ -5,10 +5,10 @@
  */
 import type { FeedNamespace } from "../../src/feed/location";
 
-export type FeedMethod = "prepare" | "append" | "head" | "segment" | "record" | "snapshot" | "stats";
+type FeedMethod = "prepare" | "append" | "head" | "segment" | "record" | "snapshot" | "stats";
 const METHODS = new Set<PropertyKey>(["prepare", "append", "head", "segment", "record", "snapshot", "stats"]);
 
-export interface FeedFaultRule {
+interface FeedFaultRule {
   /** Which calls fail; every call when absent. */
   method?: FeedMethod;
   /**

@@ -16,7 +16,7 @@ import { type KeystoneSession, keystoneSession } from "./session";
 export { type KeystoneConfig, keystoneConfig } from "./config";
 
 /** What Keystone did with a `DELETE`: both settle a propagation. */
-export type KeystoneRevokeOutcome = "revoked" | "already gone";
+type KeystoneRevokeOutcome = "revoked" | "already gone";
 
 export interface KeystoneClient extends TokenAuthority {
   /** Revokes a token in Keystone. Throws `AuthorityUnavailable` when it should be tried again later. */

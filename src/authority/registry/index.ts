@@ -25,7 +25,7 @@ export const registryKey = (tokenHash: string): string => `token:${tokenHash}`;
  * since the registry verifies no signature. One function for both sides, so they cannot disagree.
  * @example await registryTokenHash(await presentToken("tok")) // the same as await hashToken("tok")
  */
-export async function registryTokenHash(token: PresentedToken): Promise<string> {
+async function registryTokenHash(token: PresentedToken): Promise<string> {
   return revocationSubject(token.value) === token.value ? token.hash : hashToken(token.value);
 }
 
