@@ -4,7 +4,7 @@
  * reach the object, and so its snapshots, within a bounded number of KV operations per alarm.
  * @module
  */
-import type { RevocationRecord } from "../revocations/store";
+import type { RevocationRecord } from "../record";
 import { DIGEST } from "./wire";
 
 /** KV allows 1,000 operations per invocation; the alarm leaves nothing else to KV. */

@@ -4,7 +4,7 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
-import type { RevocationRecord } from "../revocations/store";
+import type { RevocationRecord } from "../record";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
 import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep } from "./backfill";

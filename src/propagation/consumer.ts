@@ -7,8 +7,7 @@
  */
 import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../errors";
-import type { RevocationStore } from "../revocations/store";
-import type { FeedWriter } from "../revocations/writer";
+import type { RevocationRecord } from "../record";
 import { ConfigurationError, setting } from "../settings";
 import { presentToken, tokenProblem } from "../token";
 import { isSealed, openPropagation, propagationKeyring } from "./encryption";
@@ -18,9 +17,12 @@ import { parsePropagation } from "./message";
 export const MAX_RETRY_DELAY_SECONDS = 600;
 
 export interface DeliverOptions {
-  /** The KV store and the feed writer, built by the entry point: propagation does not build the read path. */
-  store: RevocationStore;
-  feed: FeedWriter;
+  /** The KV store and the feed writer (src/revocations), handed in by the entry point: propagation does not import them. */
+  store: {
+    get(tokenHash: string): Promise<RevocationRecord | null>;
+    put(tokenHash: string, record: RevocationRecord): Promise<void>;
+  };
+  feed: { append(tokenHash: string, record: RevocationRecord): Promise<unknown> };
   /** Where log lines go; tests pass a collector. */
   write?: (line: string) => void;
   /** Keystone client to use; built from `env` by default. */

@@ -6,7 +6,7 @@
 import { isCurrent, type TokenIdentity } from "../authority";
 import { keystoneClient, keystoneConfig } from "../authority/keystone";
 import { ServiceUnavailable } from "../errors";
-import type { RevocationRecord } from "../revocations/store";
+import type { RevocationRecord } from "../record";
 import { setting } from "../settings";
 import type { PresentedToken } from "../token";
 import { propagationKeyring, sealPropagation } from "./encryption";

@@ -3,14 +3,10 @@
  * Schema in `docs/storage.md`.
  * @module
  */
-import type { TokenRevocation } from "@token-revocation/client";
 import { ServiceUnavailable } from "../errors";
+import type { RevocationRecord } from "../record";
 
-/**
- * What is stored (as the value and as the key's metadata) for one revoked token: what
- * `getRevocation` answers, without the `kind` that tells it from a user's revocation.
- */
-export type RevocationRecord = Omit<TokenRevocation, "kind">;
+export type { RevocationRecord } from "../record";
 
 /** KV or its limits failed us; nothing was written. */
 class StoreUnavailable extends ServiceUnavailable {

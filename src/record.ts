@@ -1,0 +1,12 @@
+/**
+ * The record of one revoked token, as KV, the feed and the propagation queue hold it: below every
+ * folder that stores or carries it, so that none of them imports another for its type.
+ * @module
+ */
+import type { TokenRevocation } from "@token-revocation/client";
+
+/**
+ * What is stored (as the value and as the key's metadata) for one revoked token: what
+ * `getRevocation` answers, without the `kind` that tells it from a user's revocation.
+ */
+export type RevocationRecord = Omit<TokenRevocation, "kind">;
