@@ -1,6 +1,6 @@
 /**
  * The HTTP face of token-revocation: the Identity v2.0 Revoke Token operation on Hono.
- * Middleware order is the contract's check order (DESIGN section 1).
+ * Middleware order is the contract's check order (docs/design.md §1).
  * @module
  */
 import { Hono } from "hono";

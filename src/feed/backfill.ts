@@ -1,5 +1,5 @@
 /**
- * One step of the feed object's sweep of KV's `revoked:` listing (DESIGN section 8, completeness):
+ * One step of the feed object's sweep of KV's `revoked:` listing (docs/design.md §8, completeness):
  * the revocations only KV holds (an older KV-only version, a reset object, a half-finished revoke)
  * reach the object, and so its snapshots, within a bounded number of KV operations per alarm.
  * @module

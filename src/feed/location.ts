@@ -130,7 +130,7 @@ export class FeedLocation {
 
   /**
    * `true` when the copy reflects the feed of the current interval, refreshing it first if needed;
-   * `false` when the feed could not be read, and then only KV may answer (DESIGN section 8).
+   * `false` when the feed could not be read, and then only KV may answer (docs/design.md §8).
    */
   async fresh(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): Promise<boolean> {
     const intervalMs = settings.freshnessSeconds * 1000;

@@ -1,7 +1,7 @@
 /**
  * The answer to "is this digest revoked?" for every reader (the lookup RPC methods and the worker's
  * own checks of caller and target): the log, then the snapshot's filter, then KV only when the filter
- * says "maybe". DESIGN section 8; why no answer can be wrong is in docs/consistency.md.
+ * says "maybe". docs/design.md §8; why no answer can be wrong is in docs/consistency.md.
  * @module
  */
 

@@ -1,6 +1,6 @@
 /**
  * The snapshot container (docs/storage.md): a small versioned header, then length-prefixed sections
- * (the digest filter; the user revocations of DESIGN section 9), so a new section needs no new format.
+ * (the digest filter; the user revocations of docs/design.md §9), so a new section needs no new format.
  * @module
  */
 import { BinaryFuseFilter } from "./fuse-filter";
@@ -23,7 +23,7 @@ export interface SnapshotHeader {
   /** When the entry `cut` was committed (epoch ms; the build time when the feed is empty). */
   readonly cutAt: number;
   readonly builtAt: number;
-  /** Built after the backfill from KV finished: a filter miss is proof (DESIGN section 8). */
+  /** Built after the backfill from KV finished: a filter miss is proof (docs/design.md §8). */
   readonly complete: boolean;
   /** The filter's seed, new for each snapshot. */
   readonly seed: number;
@@ -33,7 +33,7 @@ export interface SnapshotHeader {
 
 export interface Snapshot extends SnapshotHeader {
   readonly filter: BinaryFuseFilter;
-  /** Sections this version does not read (the users section until DESIGN section 9 lands), by kind. */
+  /** Sections this version does not read (the users section until docs/design.md §9 lands), by kind. */
   readonly sections: ReadonlyMap<number, Uint8Array>;
 }
 

@@ -1,7 +1,7 @@
 /**
  * The whole authorization matrix through the real worker: each role as caller x target in the
  * same or another domain x self or other x a valid, expired, revoked or unknown target.
- * Expected answers are written out from DESIGN section 1 here, not computed by the policy module.
+ * Expected answers are written out from docs/design.md §1 here, not computed by the policy module.
  */
 import { describe, expect, it } from "vitest";
 import { revocationKey } from "../../src/revocations/store";

@@ -144,7 +144,7 @@ describe("RevocationFeed", () => {
     expect(snapshot).toMatchObject({ cut: 300, complete: false, entries: 300, epoch: (await feed.head()).epoch });
     expect(snapshot.filter.bits).toBe(16);
     expect(all.every(({ digest }) => filterHas(snapshot.filter, digest))).toBe(true);
-    // The users section is there, empty, for DESIGN section 9.
+    // The users section is there, empty, for docs/design.md §9.
     expect(snapshot.sections.get(SECTION_USERS)?.byteLength).toBe(0);
     expect((first?.bytes ?? 0) / 300).toBeLessThan(300 * 20);
 

@@ -1,7 +1,7 @@
 /**
  * The feed failing: unreachable, slow, hung, or failing between the KV write and the append. Readers then
  * read KV on every call and never trust the filter; the revoke path answers 503 and the retry
- * completes the revocation. DESIGN sections 1 (step 9) and 8.
+ * completes the revocation. docs/design.md §1 (step 9) and §8.
  * @module
  */
 import { describe, expect, it } from "vitest";

@@ -1,7 +1,7 @@
 /**
  * A revocation reaches every location through the feed, not through KV: revoke here, then ask
  * another location (its own isolate, its own cache, and a KV view that hides every write younger
- * than 90 s) as caller, as target and over RPC, one refresh later. DESIGN section 8.
+ * than 90 s) as caller, as target and over RPC, one refresh later. docs/design.md §8.
  * @module
  */
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,6 @@
 /**
  * Lookups answered from memory: the log, then the snapshot's filter, then KV only on a filter hit
- * (DESIGN section 8). Real feed objects build real snapshots from real entries; KV is the real
+ * (docs/design.md §8). Real feed objects build real snapshots from real entries; KV is the real
  * namespace, wrapped to count reads or to lag by 90 s. Revocations "older than the log" are made by
  * writing them an hour back (the KV record's `revokedAt`, the object's `committed_at`), which is what
  * an advanced clock would show.

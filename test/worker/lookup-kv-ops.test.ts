@@ -1,5 +1,5 @@
 /**
- * What a lookup costs in KV operations (DESIGN sections 6 and 8), counted by a wrapper around the
+ * What a lookup costs in KV operations (docs/design.md §6 and §8), counted by a wrapper around the
  * real `REVOCATIONS` namespace: `isRevoked` at most one read, `checkMany(n)` at most ceil(distinct/100)
  * bulk reads, and none for what the log or a loaded complete snapshot settles.
  * @module

@@ -21,7 +21,7 @@ describe("registry tokens that look like JWTs", () => {
     const token = jwtShaped("registered-signature-0123456789");
     rememberSecret(token);
     const user = await issue({ token });
-    // Registered under the digest of the whole string, as DESIGN section 3 says.
+    // Registered under the digest of the whole string, as docs/design.md §3 says.
     expect(await env.TOKENS.get(registryKey(await hashToken(token)))).not.toBeNull();
 
     const response = await call("/v2.0/tokens", { token });
