@@ -119,7 +119,7 @@ try {
   // The feed's figures, after the rows: they need the inspector sessions the rows held.
   let feed: FeedResults | undefined;
   if (withFeed) {
-    console.log("revocation feed (DESIGN section 8):");
+    console.log("revocation feed (docs/design.md §8):");
     feed = await runFeedBench(runtime, runId, mode);
   }
 

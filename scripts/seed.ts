@@ -5,8 +5,8 @@
  * @module
  */
 import { registryEntry } from "../src/authority/registry";
-import { expirationFor, revocationKey } from "../src/store/revocations";
-import { userRevocationKey } from "../src/store/user-revocations";
+import { expirationFor, revocationKey } from "../src/revocations/store";
+import { userRevocationKey } from "../src/revocations/user-revocations";
 import { hashToken } from "../src/token";
 import { userDigest } from "../src/users/user-id";
 import { DEMO_TOKENS } from "./demo-tokens";

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { registryEntry } from "../src/authority/registry";
 import { ROLE_LEVELS } from "../src/policy/roles";
-import { expirationFor } from "../src/store/revocations";
+import { expirationFor } from "../src/revocations/store";
 import { putLocal } from "./local-kv";
 import { mintToken } from "./mint-token";
 import { maxTokenLifetime } from "./token-lifetime";

@@ -1,6 +1,6 @@
 /**
  * The HTTP face of token-revocation: the Identity v2.0 Revoke Token operation on Hono.
- * Middleware order is the contract's check order (DESIGN section 1).
+ * Middleware order is the contract's check order (docs/design.md §1).
  * @module
  */
 import { Hono } from "hono";
@@ -9,7 +9,8 @@ import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import type { AppEnv } from "./context";
-import { fault, faultResponse, ServiceUnavailable, unavailableResponse } from "./faults";
+import { ServiceUnavailable } from "./errors";
+import { fault, faultResponse, unavailableResponse } from "./faults";
 import { authenticate } from "./middleware/authenticate";
 import { corsFromEnv } from "./middleware/cors";
 import { clientAddress, rateLimit } from "./middleware/rate-limit";
@@ -19,9 +20,9 @@ import { revokeToken } from "./routes/revoke-token";
 import { issueTimesKnown, revokeUserTokens } from "./routes/revoke-user-tokens";
 import { setting } from "./settings";
 
-export const TOKENS_PATH = "/v2.0/tokens";
-export const TOKEN_PATH = "/v2.0/tokens/:tokenId";
-export const USER_TOKENS_PATH = "/v2.0/users/:userId/tokens";
+const TOKENS_PATH = "/v2.0/tokens";
+const TOKEN_PATH = "/v2.0/tokens/:tokenId";
+const USER_TOKENS_PATH = "/v2.0/users/:userId/tokens";
 
 /** What a test or the bench may change: the isolate state (feed copy, reusable answers) it reads with. */
 export type AppOptions = ServicesOptions;

@@ -3,12 +3,12 @@
  * @module
  */
 import type { TokenAuthority, TokenIdentity } from "./authority";
-import type { RevocationReader } from "./feed/reader";
-import type { FeedWriter } from "./feed/writer";
-import type { RevocationStore } from "./store/revocations";
-import type { UserRevocationStore } from "./store/user-revocations";
+import type { RevocationReader } from "./revocations/reader";
+import type { RevocationStore } from "./revocations/store";
+import type { UserRevocationReader } from "./revocations/user-reader";
+import type { UserRevocationStore } from "./revocations/user-revocations";
+import type { FeedWriter } from "./revocations/writer";
 import type { PresentedToken } from "./token";
-import type { UserRevocationReader } from "./users/user-revocation-reader";
 
 /** The authenticated caller: its own token and what the authority says about it. */
 export interface Caller {

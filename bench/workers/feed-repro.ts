@@ -10,10 +10,10 @@
  * @module
  */
 import { FeedLocation, type FeedNamespace } from "../../src/feed/location";
-import { type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
-import { revocationStore } from "../../src/store/revocations";
-import { userRevocationStore } from "../../src/store/user-revocations";
+import { type RevocationReader, readerState, revocationReader } from "../../src/revocations/reader";
+import { revocationStore } from "../../src/revocations/store";
+import { userRevocationStore } from "../../src/revocations/user-revocations";
 import { hashToken } from "../../src/token";
 import { laggingKv } from "../../test/support/lagging-kv";
 import { countingFeed, type FeedCounts, zeroFeedCounts } from "./feed-counter";

@@ -8,7 +8,7 @@
 import { FeedCopy } from "../../src/feed/copy";
 import { AnswerReuse } from "../../src/feed/reuse";
 import type { FeedHead, FeedSegment, WireEntry } from "../../src/feed/wire";
-import type { RevocationRecord } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 
 /** What the probe holds between requests; dropped by `/clear`. */

@@ -16,13 +16,13 @@
  * @module
  */
 import { FeedLocation, type FeedNamespace } from "../../src/feed/location";
-import { type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
+import { type RevocationReader, readerState, revocationReader } from "../../src/revocations/reader";
+import type { RevocationRecord } from "../../src/revocations/store";
+import { revocationStore } from "../../src/revocations/store";
+import { userRevocationStore } from "../../src/revocations/user-revocations";
 import { setting } from "../../src/settings";
-import type { RevocationRecord } from "../../src/store/revocations";
-import { revocationStore } from "../../src/store/revocations";
-import { userRevocationStore } from "../../src/store/user-revocations";
 import { laggingKv } from "../../test/support/lagging-kv";
 import { countingFeed, type FeedCounts, zeroFeedCounts } from "./feed-counter";
 import { countingKv, takeCounts } from "./kv-counter";

@@ -10,13 +10,7 @@ import { rackspaceAuthority } from "./rackspace";
 import { registryAuthority } from "./registry";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
-export {
-  AuthorityUnavailable,
-  type KnownUser,
-  type TokenAuthority,
-  type TokenIdentity,
-  type UserDirectory,
-} from "./types";
+export type { KnownUser, TokenAuthority, TokenIdentity } from "./types";
 
 // An isolate's environment does not change between requests, so its settings (URLs, role maps,
 // key sets) are read once per environment object rather than on every request.

@@ -2,13 +2,13 @@
  * The token authority interface: who owns a token, with which roles, until when.
  * @module
  */
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
 import type { PresentedToken } from "../token";
 
 /** What an authority says about a valid token. */
 export interface TokenIdentity {
   readonly userId: string;
-  /** The user's own domain: the domain of a token's owner (DESIGN step 8). */
+  /** The user's own domain: the domain of a token's owner (docs/design.md §1 step 8). */
   readonly domainId?: string | undefined;
   /**
    * Where the roles hold, when that is not the user's own domain: the scoped domain of a Keystone

@@ -1,12 +1,11 @@
 /**
- * One step of the feed object's sweep of KV's `revoked:` listing (DESIGN section 8, completeness):
+ * One step of the feed object's sweep of KV's `revoked:` listing (docs/design.md §8, completeness):
  * the revocations only KV holds (an older KV-only version, a reset object, a half-finished revoke)
  * reach the object, and so its snapshots, within a bounded number of KV operations per alarm; and
  * the sweep of `user-revoked:`, the user revocations (docs/design.md §9).
  * @module
  */
-import type { RevocationRecord } from "../store/revocations";
-import type { UserRevocationRecord } from "../store/user-revocations";
+import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { DIGEST } from "./wire";
 
 /** KV allows 1,000 operations per invocation; the alarm leaves nothing else to KV. */

@@ -20,7 +20,7 @@ interface HeldUser extends Held {
  * The copy keeps an entry this long past the window: its clock and the object's may differ, and an
  * entry the object still counts in the log must still be here (see {@link FeedCopy.coveredFrom}).
  */
-export const PRUNE_SLACK_MS = 60_000;
+const PRUNE_SLACK_MS = 60_000;
 
 /**
  * Only grows between prunes: an entry is dropped once its token has expired or it has left the

@@ -18,7 +18,7 @@ import { fetchSnapshot } from "./snapshot-fetch";
 import type { FeedHead, FeedSegment } from "./wire";
 
 /** Longest wait for a refresh (cache and Durable Object together) before a lookup reads KV instead. */
-export const DEFAULT_FEED_DEADLINE_MS = 1000;
+const DEFAULT_FEED_DEADLINE_MS = 1000;
 /** At most one "feed unavailable" log line per isolate per this interval. */
 const LOG_INTERVAL_MS = 60_000;
 /** The copy drops expired and out-of-window entries at most this often. */
@@ -40,9 +40,9 @@ export const MAX_REFRESH_PHASE = 0.5;
  * only the first asks the object. Meanwhile the old snapshot and the log answer. A cold isolate
  * fetches at once.
  */
-export const MAX_SNAPSHOT_STAGGER_MS = 10_000;
+const MAX_SNAPSHOT_STAGGER_MS = 10_000;
 /** Longest wait for a snapshot's bytes; the lookups never wait for them (they read KV meanwhile). */
-export const DEFAULT_SNAPSHOT_DEADLINE_MS = 10_000;
+const DEFAULT_SNAPSHOT_DEADLINE_MS = 10_000;
 /** A snapshot that could not be fetched is tried again this long after. */
 const SNAPSHOT_RETRY_MS = 30_000;
 /** False positives that KV cleared, kept per snapshot (until it is replaced). */
@@ -142,7 +142,7 @@ export class FeedLocation {
 
   /**
    * `true` when the copy reflects the feed of the current interval, refreshing it first if needed;
-   * `false` when the feed could not be read, and then only KV may answer (DESIGN section 8).
+   * `false` when the feed could not be read, and then only KV may answer (docs/design.md §8).
    */
   async fresh(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): Promise<boolean> {
     const intervalMs = settings.freshnessSeconds * 1000;

@@ -4,10 +4,9 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
-import type { RevocationRecord } from "../store/revocations";
-import type { UserRevocationRecord } from "../store/user-revocations";
 import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep, sweepUsers } from "./backfill";
 import { type FeedSettings, feedSettings, KV_PROPAGATION_SECONDS } from "./settings";
 import {
@@ -36,7 +35,7 @@ const SWEEP_CONTINUE_MS = 1000;
  * revocations (KV took the record, the append failed, `503`) and writes of an older version still
  * running during a deploy (docs/consistency.md).
  */
-export const RESWEEP_INTERVAL_MS = 3600_000;
+const RESWEEP_INTERVAL_MS = 3600_000;
 /** A failed sweep or build is tried again this long after. */
 const RETRY_MS = 30_000;
 

@@ -5,11 +5,11 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { RevocationLookupMethods, RevocationRecord, RevocationSubject } from "@token-revocation/client";
-import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
+import { isolateState, type ReaderState, revocationReader } from "../revocations/reader";
+import { revocationStore } from "../revocations/store";
+import { userRevocationStore } from "../revocations/user-revocations";
 import { setting } from "../settings";
-import { revocationStore } from "../store/revocations";
-import { userRevocationStore } from "../store/user-revocations";
 import { type RevocationLookupCore, revocationLookup } from "./lookup";
 
 /**

@@ -6,7 +6,7 @@
  * @module
  */
 import type { RevocationRecord } from "@token-revocation/client";
-import type { RevocationReader } from "../feed/reader";
+import type { RevocationReader } from "../revocations/reader";
 import { jwtUser, presentToken, tokenProblem } from "../token";
 import { revokesIssueTime } from "../users/issue-time";
 import { userDigest } from "../users/user-id";

@@ -8,7 +8,7 @@
 import { userIdProblem } from "../users/user-id";
 
 /** A token's user and issue time, as a sibling passes them. */
-export interface TokenSubject {
+interface TokenSubject {
   readonly userId: string;
   /** ISO-8601 instant, or epoch milliseconds. */
   readonly issuedAt: string | number;

@@ -6,7 +6,7 @@
 import { MAX_TOKEN_LENGTH, withinTokenLength } from "../token";
 
 /** Most tokens one `checkMany` call may ask about. */
-export const MAX_BATCH_TOKENS = 1000;
+const MAX_BATCH_TOKENS = 1000;
 
 /**
  * Refuses anything that is not a non-empty string of at most 8 KiB (in UTF-8).

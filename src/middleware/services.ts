@@ -8,12 +8,12 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { authorityFor } from "../authority";
 import type { AppEnv } from "../context";
-import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
-import { feedWriter } from "../feed/writer";
-import { revocationStore } from "../store/revocations";
-import { userRevocationStore } from "../store/user-revocations";
-import { userRevocationReader } from "../users/user-revocation-reader";
+import { isolateState, type ReaderState, revocationReader } from "../revocations/reader";
+import { revocationStore } from "../revocations/store";
+import { userRevocationReader } from "../revocations/user-reader";
+import { userRevocationStore } from "../revocations/user-revocations";
+import { feedWriter } from "../revocations/writer";
 
 export interface ServicesOptions {
   /** The isolate's feed copy and reusable answers; tests pass one per simulated location. */
@@ -50,7 +50,7 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
  * The request's `waitUntil`, or `undefined` when the app runs without an execution context (Hono
  * throws then: `app.request` in tests).
  */
-export function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
   try {
     const ctx = c.executionCtx;
     return (promise) => ctx.waitUntil(promise);

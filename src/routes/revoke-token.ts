@@ -9,8 +9,8 @@ import type { AppEnv, Caller } from "../context";
 import { fault } from "../faults";
 import { mayRevokeOthers, mayRevokeTokenOf } from "../policy/revoke-policy";
 import { pendingUpstream } from "../propagation/producer";
-import { recordRevocation } from "../record-revocation";
-import type { RevocationRecord } from "../store/revocations";
+import { recordRevocation } from "../revocations/record";
+import type { RevocationRecord } from "../revocations/store";
 import { constantTimeEqual, presentToken, tokenProblem } from "../token";
 
 export async function revokeToken(c: Context<AppEnv>): Promise<Response> {

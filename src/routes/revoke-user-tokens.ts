@@ -9,10 +9,10 @@ import type { AppEnv, Caller } from "../context";
 import { fault } from "../faults";
 import { mayRevokeOthers } from "../policy/revoke-policy";
 import { userRevocationRefusal } from "../policy/user-revoke-policy";
-import { recordRevocation } from "../record-revocation";
-import { recordUserRevocation } from "../record-user-revocation";
+import { recordRevocation } from "../revocations/record";
+import { recordUserRevocation } from "../revocations/record-user";
+import type { UserRevocationRecord } from "../revocations/user-revocations";
 import { setting } from "../settings";
-import type { UserRevocationRecord } from "../store/user-revocations";
 import { userIdProblem } from "../users/user-id";
 import { recordFor } from "./revoke-token";
 

@@ -13,10 +13,10 @@ import { BinaryFuseFilter, digestKey, type FingerprintBits } from "./fuse-filter
  * ~40 MB at this size, so that two objects of the class sharing an isolate's 128 MB still fit.
  * Past it the object logs and builds nothing; readers stay on the log and KV (never wrong).
  */
-export const MAX_SNAPSHOT_ENTRIES = 1_200_000;
+const MAX_SNAPSHOT_ENTRIES = 1_200_000;
 
 /** 16-bit fingerprints: 18-19.2 bits an entry, 0.0015% false positives (docs/consistency.md). */
-export const DEFAULT_FINGERPRINT_BITS: FingerprintBits = 16;
+const DEFAULT_FINGERPRINT_BITS: FingerprintBits = 16;
 
 export interface BuildInput {
   readonly sql: SqlStorage;

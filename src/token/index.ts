@@ -6,4 +6,4 @@
 export { constantTimeEqual } from "./constant-time";
 export { hashToken, type PresentedToken, presentToken } from "./digest";
 export { jwtUser, revocationSubject } from "./subject";
-export { MAX_TOKEN_LENGTH, type TokenProblem, tokenProblem, withinTokenLength } from "./syntax";
+export { MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "./syntax";

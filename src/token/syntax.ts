@@ -12,7 +12,7 @@ export type TokenProblem = "empty" | "too long" | "control characters" | "not pr
 // Every token format we serve (UUID, hex, fernet, JWT) is printable ASCII with no spaces.
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 // C0 controls, DEL and the C1 controls (U+0080-U+009F): reported separately because the API
-// answers them with 400, not 404 (DESIGN step 4).
+// answers them with 400, not 404 (docs/design.md §1 step 4).
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /**

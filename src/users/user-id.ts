@@ -6,7 +6,7 @@
 import { hashToken } from "../token";
 
 /** Longest user id accepted: 1 KiB, far above any authority's ids (Keystone's are 64 characters). */
-export const MAX_USER_ID_LENGTH = 1024;
+const MAX_USER_ID_LENGTH = 1024;
 
 // C0 controls, DEL and the C1 controls, as for tokens: no authority issues ids holding them.
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mintToken } from "../../scripts/mint-token";
 import { type RegistryRecord, registryEntry } from "../../src/authority/registry";
-import { type RevocationRecord, revocationKey } from "../../src/store/revocations";
+import { type RevocationRecord, revocationKey } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 import { scanForSecrets } from "../support/scan-secrets";
 import { type LoadServer, startLoadServer } from "./server";

@@ -1,5 +1,5 @@
 /**
- * DESIGN section 1 written out for the tests: the v2.0 role names and the fault root keys. Tests
+ * docs/design.md §1 written out for the tests: the v2.0 role names and the fault root keys. Tests
  * check the worker against these, never against the code's own tables (src/policy/roles.ts, src/faults.ts).
  * @module
  */

@@ -183,5 +183,3 @@ export async function checkContract(request: Request, response: Response): Promi
 
 /** Every mismatch found in this test file so far, numbered by the response it was found in. */
 export const contractMismatches = (): readonly string[] => mismatches;
-/** How many responses this test file has checked. */
-export const checkedResponses = (): number => checked;

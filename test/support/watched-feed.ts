@@ -5,7 +5,7 @@
  */
 import type { FeedNamespace } from "../../src/feed/location";
 
-export type FeedMethod =
+type FeedMethod =
   | "prepare"
   | "append"
   | "appendUser"
@@ -27,7 +27,7 @@ const METHODS = new Set<PropertyKey>([
   "stats",
 ]);
 
-export interface FeedFaultRule {
+interface FeedFaultRule {
   /** Which calls fail; every call when absent. */
   method?: FeedMethod;
   /**

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { FeedCopy } from "../../src/feed/copy";
-import { KnownRevocations } from "../../src/feed/known";
 import { feedSettings } from "../../src/feed/settings";
 import { FEED_SHARDS, shardFor } from "../../src/feed/shards";
 import type { FeedHead, WireEntry } from "../../src/feed/wire";
+import { KnownRevocations } from "../../src/revocations/known";
 import { ConfigurationError } from "../../src/settings";
 
 const SIZE = 4;

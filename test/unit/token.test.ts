@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
-import { expirationFor, MIN_EXPIRATION_SECONDS } from "../../src/store/revocations";
+import { expirationFor, MIN_EXPIRATION_SECONDS } from "../../src/revocations/store";
 import { constantTimeEqual, hashToken, MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "../../src/token";
 
 describe("tokenProblem", () => {

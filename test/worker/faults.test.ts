@@ -19,7 +19,7 @@ async function scenario(kind: Scenario): Promise<{ target: Issued; path: string;
   return { target, path: `/v2.0/tokens/${target.token}`, token: admin.token };
 }
 
-/** The 503 of DESIGN section 1 step 9: `serviceUnavailable`, with a whole number of seconds to wait. */
+/** The 503 of docs/design.md §1 step 9: `serviceUnavailable`, with a whole number of seconds to wait. */
 async function expectUnavailable(response: Response, retryAfter: string): Promise<void> {
   expect(response.status).toBe(503);
   expect(response.headers.get("Content-Type")).toBe("application/json");

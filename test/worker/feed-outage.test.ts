@@ -1,14 +1,14 @@
 /**
  * The feed failing: unreachable, slow, hung, or failing between the KV write and the append. Readers then
  * read KV on every call and never trust the filter; the revoke path answers 503 and the retry
- * completes the revocation. DESIGN sections 1 (step 9) and 8.
+ * completes the revocation. docs/design.md §1 (step 9) and §8.
  * @module
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { FeedUnavailable } from "../../src/feed/errors";
 import { shardFor } from "../../src/feed/shards";
-import { feedWriter } from "../../src/feed/writer";
+import { feedWriter } from "../../src/revocations/writer";
 import { laggingKv } from "../support/lagging-kv";
 import { lookupOver, newLocation, nextInterval } from "../support/reader";
 import { completeSnapshot } from "../support/snapshot";

@@ -7,8 +7,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { registryEntry } from "../../src/authority/registry";
 import worker from "../../src/index";
-import type { RevocationRecord } from "../../src/store/revocations";
-import { revocationKey } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
+import { revocationKey } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 import { recordResponse, rememberSecret } from "../support/leak-watch";
 import { checkContract } from "../support/openapi-contract";

@@ -5,8 +5,8 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { revocationKey } from "../../src/store/revocations";
-import { userRevocationKey } from "../../src/store/user-revocations";
+import { revocationKey } from "../../src/revocations/store";
+import { userRevocationKey } from "../../src/revocations/user-revocations";
 import { presentToken } from "../../src/token";
 import { userDigest } from "../../src/users/user-id";
 import { RACKSPACE_ADMIN_TOKEN } from "../aux/rackspace-identity.config";

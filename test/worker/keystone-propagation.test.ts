@@ -24,7 +24,7 @@ import {
 } from "../../src/propagation/encryption";
 import { type PropagationMessage, parsePropagation } from "../../src/propagation/message";
 import { enqueue, propagates } from "../../src/propagation/producer";
-import type { RevocationRecord } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
 import { hashToken, presentToken } from "../../src/token";
 import { capturedLogs } from "../support/capture-console";
 import { rememberSecret } from "../support/leak-watch";

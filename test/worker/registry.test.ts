@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { registryKey } from "../../src/authority/registry";
-import { revocationKey } from "../../src/store/revocations";
+import { revocationKey } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 import { segment } from "../support/jws";
 import { rememberSecret } from "../support/leak-watch";
@@ -21,7 +21,7 @@ describe("registry tokens that look like JWTs", () => {
     const token = jwtShaped("registered-signature-0123456789");
     rememberSecret(token);
     const user = await issue({ token });
-    // Registered under the digest of the whole string, as DESIGN section 3 says.
+    // Registered under the digest of the whole string, as docs/design.md §3 says.
     expect(await env.TOKENS.get(registryKey(await hashToken(token)))).not.toBeNull();
 
     const response = await call("/v2.0/tokens", { token });

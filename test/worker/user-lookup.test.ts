@@ -7,10 +7,10 @@
  */
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
+import type { ReaderState } from "../../src/revocations/reader";
+import { userRevocationKey } from "../../src/revocations/user-revocations";
 import { decodeSnapshot, SECTION_USERS } from "../../src/snapshot/format";
-import { userRevocationKey } from "../../src/store/user-revocations";
 import { decodeUserSection } from "../../src/users/snapshot-section";
 import { userDigest } from "../../src/users/user-id";
 import { aux } from "../aux/bindings";

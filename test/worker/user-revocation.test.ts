@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { registryKey, registryUserKey } from "../../src/authority/registry";
-import { userRevocationKey } from "../../src/store/user-revocations";
+import { userRevocationKey } from "../../src/revocations/user-revocations";
 import { userDigest } from "../../src/users/user-id";
 import { CONTRACT_ROLES, type ContractRole, FAULT_ROOT_KEYS } from "../support/contract";
 import { watchKv } from "../support/watched-kv";

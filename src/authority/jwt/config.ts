@@ -32,7 +32,7 @@ export interface JwtConfig {
 }
 
 /** Signature algorithms with a public key, as jose names them. */
-export const ASYMMETRIC_ALGORITHMS = new Set([
+const ASYMMETRIC_ALGORITHMS = new Set([
   "RS256",
   "RS384",
   "RS512",
@@ -46,7 +46,7 @@ export const ASYMMETRIC_ALGORITHMS = new Set([
   "Ed25519",
 ]);
 /** HMAC algorithms: usable only with `JWT_SECRET`, never with a public key. */
-export const HMAC_ALGORITHMS = new Set(["HS256", "HS384", "HS512"]);
+const HMAC_ALGORITHMS = new Set(["HS256", "HS384", "HS512"]);
 
 const DEFAULT_ASYMMETRIC = ["RS256", "ES256", "EdDSA"];
 const DEFAULT_HMAC = ["HS256"];

@@ -3,8 +3,8 @@
  * and is told of revocations (`DELETE /v3/auth/tokens`), both with the worker's service token.
  * @module
  */
-import { checkPropagationKeys } from "../../propagation/encryption";
 import { setting } from "../../settings";
+import { checkPropagationKeys } from "../../settings/propagation-keys";
 import type { PresentedToken } from "../../token";
 import type { TokenAuthority, UserDirectory } from "../types";
 import { unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
@@ -16,7 +16,7 @@ import { type KeystoneSession, keystoneSession } from "./session";
 export { type KeystoneConfig, keystoneConfig } from "./config";
 
 /** What Keystone did with a `DELETE`: both settle a propagation. */
-export type KeystoneRevokeOutcome = "revoked" | "already gone";
+type KeystoneRevokeOutcome = "revoked" | "already gone";
 
 export interface KeystoneClient extends TokenAuthority {
   /** Revokes a token in Keystone. Throws `AuthorityUnavailable` when it should be tried again later. */

@@ -14,8 +14,8 @@ export type KeystoneScope = "system" | "domain" | "project";
 const SCOPES: readonly KeystoneScope[] = ["system", "domain", "project"];
 
 /**
- * Keystone's own `identity:revoke_token` rules (a system-scoped admin revokes any token), as DESIGN
- * section 3 has them: a domain's admin or manager is `identity:user-admin` of that domain, and a
+ * Keystone's own `identity:revoke_token` rules (a system-scoped admin revokes any token), as
+ * docs/design.md §3 has them: a domain's admin or manager is `identity:user-admin` of that domain, and a
  * project-scoped role is at most `identity:default` (a project's admin administers its project, not
  * other users' tokens).
  */

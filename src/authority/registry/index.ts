@@ -32,7 +32,7 @@ export const registryKey = (tokenHash: string): string => `token:${tokenHash}`;
 export const registryUserKey = (digest: string): string => `user:${digest}`;
 
 /** The issue time of a token registered before the registry stored one: the beginning of time. */
-export const UNRECORDED_ISSUE_TIME = new Date(0).toISOString();
+const UNRECORDED_ISSUE_TIME = new Date(0).toISOString();
 
 /**
  * The digest a token is registered and looked up under: always of the whole token string. A
@@ -41,7 +41,7 @@ export const UNRECORDED_ISSUE_TIME = new Date(0).toISOString();
  * since the registry verifies no signature. One function for both sides, so they cannot disagree.
  * @example await registryTokenHash(await presentToken("tok")) // the same as await hashToken("tok")
  */
-export async function registryTokenHash(token: PresentedToken): Promise<string> {
+async function registryTokenHash(token: PresentedToken): Promise<string> {
   return revocationSubject(token.value) === token.value ? token.hash : hashToken(token.value);
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { userRevocationKey } from "../../../src/store/user-revocations";
+import { userRevocationKey } from "../../../src/revocations/user-revocations";
 import { userDigest } from "../../../src/users/user-id";
 import { watchKv } from "../../support/watched-kv";
 import { call, env, faultOf, storedRevocation } from "../../worker/helpers";

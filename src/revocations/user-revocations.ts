@@ -3,21 +3,19 @@
  * everywhere", docs/design.md §9), keyed by the user id's digest. Schema in `docs/storage.md`.
  * @module
  */
-import { expirationFor, MAX_BULK_KEYS, type RevocationRecord, revocationKey, StoreUnavailable } from "./revocations";
+import { ServiceUnavailable } from "../errors";
+import type { RevocationRecord, UserRevocationRecord } from "../record";
+import { expirationFor, revocationKey } from "./store";
 
-/** What is stored (as the value and as the key's metadata) for one user revocation. */
-export interface UserRevocationRecord {
-  /** The user, as its token authority reports it. */
-  userId: string;
-  /** The user's domain, when the authority tells it. */
-  domainId?: string;
-  /** ISO-8601, whole seconds: every token of the user issued at or before it is revoked. */
-  issuedBefore: string;
-  /** The user id of the caller that asked for it. */
-  revokedBy: string;
-  /** `issuedBefore` + `MAX_TOKEN_LIFETIME`: no token the record refuses lives longer. */
-  expiresAt: string;
+/** KV's limit on the keys of one bulk `get`. */
+const MAX_BULK_KEYS = 100;
+
+/** KV or its limits failed us; nothing was written. */
+class StoreUnavailable extends ServiceUnavailable {
+  override name = "StoreUnavailable";
 }
+
+export type { UserRevocationRecord } from "../record";
 
 /** KV key of a user revocation, from a user digest (see `userDigest`). */
 export const userRevocationKey = (userDigest: string): string => `user-revoked:${userDigest}`;

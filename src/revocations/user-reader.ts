@@ -5,9 +5,9 @@
  * @module
  */
 import type { TokenIdentity } from "../authority";
-import type { RevocationReader } from "../feed/reader";
-import { revokesIssueTime } from "./issue-time";
-import { userDigest } from "./user-id";
+import { revokesIssueTime } from "../users/issue-time";
+import { userDigest } from "../users/user-id";
+import type { RevocationReader } from "./reader";
 
 export interface UserRevocationReader {
   /** `true` when a user revocation refuses a token of `identity` (its user and issue time). */

@@ -5,9 +5,10 @@
  * later revocation of the same user moves the bound forward, never back.
  * @module
  */
-import type { FeedWriter } from "./feed/writer";
-import type { UserRevocationRecord, UserRevocationStore } from "./store/user-revocations";
-import { userDigest } from "./users/user-id";
+
+import { userDigest } from "../users/user-id";
+import type { UserRevocationRecord, UserRevocationStore } from "./user-revocations";
+import type { FeedWriter } from "./writer";
 
 export interface UserRecordingServices {
   readonly userStore: UserRevocationStore;

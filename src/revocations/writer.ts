@@ -3,14 +3,15 @@
  * holds the record, and complete a revocation whose append failed earlier.
  * @module
  */
-import type { RevocationRecord } from "../store/revocations";
-import type { UserRevocationRecord } from "../store/user-revocations";
-import { withDeadline } from "./deadline";
-import { FeedUnavailable } from "./errors";
-import type { FeedNamespace } from "./location";
+
+import { withDeadline } from "../feed/deadline";
+import { FeedUnavailable } from "../feed/errors";
+import type { FeedNamespace } from "../feed/location";
+import { shardFor } from "../feed/shards";
+import type { FeedAppend } from "../feed/wire";
+import type { UserRevocationRecord } from "../record";
 import { isolateState, type ReaderState } from "./reader";
-import { shardFor } from "./shards";
-import type { FeedAppend } from "./wire";
+import type { RevocationRecord } from "./store";
 
 export interface FeedWriter {
   /** Throws {@link FeedUnavailable} unless the feed answers now; writes nothing. */
@@ -25,7 +26,7 @@ export interface FeedWriter {
 }
 
 /** Longest wait for the object on the revoke path: a call that hangs is a `503`, never a hung request. */
-export const FEED_WRITE_DEADLINE_MS = 2000;
+const FEED_WRITE_DEADLINE_MS = 2000;
 
 /**
  * @example

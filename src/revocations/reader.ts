@@ -1,17 +1,18 @@
 /**
  * The answer to "is this digest revoked?" for every reader (the lookup RPC methods and the worker's
  * own checks of caller and target): the log, then the snapshot's filter, then KV only when the filter
- * says "maybe". DESIGN section 8; why no answer can be wrong is in docs/consistency.md.
+ * says "maybe". docs/design.md §8; why no answer can be wrong is in docs/consistency.md.
  * @module
  */
-import type { RevocationRecord, RevocationStore } from "../store/revocations";
-import type { UserRevocationRecord, UserRevocationStore } from "../store/user-revocations";
-import { withDeadline } from "./deadline";
-import { FeedUnavailable } from "./errors";
+
+import { withDeadline } from "../feed/deadline";
+import { FeedUnavailable } from "../feed/errors";
+import { FeedLocation, type FeedNamespace, type FreshOptions } from "../feed/location";
+import type { FeedSettings } from "../feed/settings";
+import { shardFor } from "../feed/shards";
 import { KnownRevocations } from "./known";
-import { FeedLocation, type FeedNamespace, type FreshOptions } from "./location";
-import type { FeedSettings } from "./settings";
-import { shardFor } from "./shards";
+import type { RevocationRecord, RevocationStore } from "./store";
+import type { UserRevocationRecord, UserRevocationStore } from "./user-revocations";
 
 /** What an isolate keeps between requests: its copy of the feed and snapshots, and the revocations it confirmed. */
 export interface ReaderState {
@@ -29,10 +30,10 @@ export const readerState = (location: FeedLocation = new FeedLocation()): Reader
 export const isolateState: ReaderState = readerState();
 
 /** Longest wait for the feed object's record of a digest before the lookup fails (`503` over HTTP). */
-export const RECORD_DEADLINE_MS = 1000;
+const RECORD_DEADLINE_MS = 1000;
 
 /** A digest's state as the worker's own checks need it. */
-export interface Verdict {
+interface Verdict {
   readonly revoked: boolean;
   /** The KV record, when KV answered. */
   readonly record: RevocationRecord | null;
