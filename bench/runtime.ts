@@ -28,7 +28,6 @@ export const PORTS = {
   stages: 8795,
   locations: 8796,
   "heap-probe": 8797,
-  "feed-repro": 8798,
   inspector: 9240,
 } as const;
 
@@ -38,8 +37,6 @@ export interface RuntimeOptions {
   inspector?: boolean;
   /** Every line workerd writes (the worker's logs). */
   onLog: (line: string) => void;
-  /** Also start `workers/feed-repro.ts` (for `bench/repro-feed.ts`). */
-  repro?: boolean;
 }
 
 export interface Runtime {
@@ -53,12 +50,7 @@ export interface Runtime {
   dispose(): Promise<void>;
 }
 
-export async function startRuntime({
-  runId,
-  inspector = false,
-  onLog,
-  repro = false,
-}: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime({ runId, inspector = false, onLog }: RuntimeOptions): Promise<Runtime> {
   const scratch = mkdtempSync(join(tmpdir(), "token-revocation-bench-"));
   const bundles = await bundleWorkers(
     {
@@ -68,8 +60,7 @@ export async function startRuntime({
       sibling: join(here, "workers/sibling.ts"),
       stages: join(here, "workers/stages.ts"),
       locations: join(here, "workers/locations.ts"),
-      "heap-probe": join(here, "workers/heap-probe.ts"),
-      ...(repro ? { "feed-repro": join(here, "workers/feed-repro.ts") } : {}),
+      "heap-probe": join(here, "feed/memory.worker.ts"),
     },
     join(scratch, "bundles"),
   );
@@ -136,7 +127,7 @@ export async function startRuntime({
         unsafeDirectSockets: socket(PORTS.stages),
       },
       {
-        // Simulated locations reading the real worker's feed object and KV namespace (bench/feed.ts).
+        // Simulated locations reading the real worker's feed object and KV namespace (bench/feed/).
         name: "locations",
         ...module("locations"),
         compatibilityDate,
@@ -154,24 +145,6 @@ export async function startRuntime({
         compatibilityFlags,
         unsafeDirectSockets: socket(PORTS["heap-probe"]),
       },
-      ...(repro
-        ? [
-            {
-              name: "feed-repro",
-              ...module("feed-repro"),
-              compatibilityDate,
-              compatibilityFlags,
-              kvNamespaces: workerOptions.kvNamespaces,
-              durableObjects: {
-                REVOCATION_FEED: { className: "RevocationFeed", scriptName: "token-revocation" },
-                // Another deployment's feed: the in-memory build's own object.
-                OTHER_FEED: { className: "RevocationFeed", scriptName: "token-revocation-memory" },
-              },
-              bindings: workerOptions.bindings,
-              unsafeDirectSockets: socket(PORTS["feed-repro"]),
-            },
-          ]
-        : []),
       {
         name: "sibling",
         ...module("sibling"),
@@ -200,7 +173,6 @@ export async function startRuntime({
       stages: url(PORTS.stages),
       locations: url(PORTS.locations),
       "heap-probe": url(PORTS["heap-probe"]),
-      "feed-repro": url(PORTS["feed-repro"]),
     },
     workerdPid,
     bundles,

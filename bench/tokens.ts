@@ -12,7 +12,7 @@ export type TokenKind =
   | "unknown"
   | "lookup"
   | "clean"
-  // The feed's figures (bench/feed.ts): tokens revoked while simulated locations watch, the active
+  // The feed's figures (bench/feed/): tokens revoked while simulated locations watch, the active
   // population of the steady-state run, and tokens no one revokes.
   | "propagation"
   | "active"

@@ -1,7 +1,7 @@
 /**
- * Bench-only: an isolate that holds nothing but what the runner asks it to build, so that the
- * difference in its garbage-collected heap (read through workerd's inspector, `bench/heap.ts`) is
- * what that structure costs: the reusable-answer map (`AnswerReuse`) or a feed copy (`FeedCopy`),
+ * Bench-only, the memory figures' worker half (`memory.ts` reads its heap): an isolate that holds
+ * nothing but what the runner asks it to build, so that the difference in its garbage-collected heap
+ * is what that structure costs: the reusable-answer map (`AnswerReuse`) or a feed copy (`FeedCopy`),
  * filled with digests shaped and made like the real ones.
  * @module
  */
