@@ -18,6 +18,14 @@ export const spread = (values: readonly number[]) => ({
   max: values.length ? Math.max(...values) : Number.NaN,
 });
 
+/** The middle value of `values` (the mean of the two middle ones for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** The median and the range of repeated measurements (the rounds of a row). */
 export interface Repeated {
   median: number;
@@ -29,7 +37,7 @@ export interface Repeated {
 export function repeated(values: readonly number[]): Repeated {
   const finite = values.filter(Number.isFinite);
   return {
-    median: percentile(finite, 0.5),
+    median: median(finite),
     min: finite.length ? Math.min(...finite) : Number.NaN,
     max: finite.length ? Math.max(...finite) : Number.NaN,
     values: [...values],

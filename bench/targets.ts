@@ -7,6 +7,7 @@ import type { FeedResults } from "./feed/index";
 import { GOAL_MS } from "./feed/propagation";
 import type { RetainedHeap, Row } from "./report";
 import { allScenarios } from "./scenarios";
+import { repeated } from "./stats";
 import { type Problem, type Target, target } from "./verdict";
 
 const BUILDS = ["miniflare", "memory"] as const;
@@ -58,11 +59,10 @@ export function judgeTargets(
           // Round by round: each round's checkMany pass against the same round's sequential pass.
           const a = byId(many).requestsPerSecondRounds;
           const b = byId(seq).requestsPerSecondRounds;
-          const speedups = a.map((rps, i) => rps / b[i]!).sort((x, y) => x - y);
-          const median = speedups[Math.floor((speedups.length - 1) / 2)]!;
+          const speedups = repeated(a.map((rps, i) => rps / b[i]!));
           return {
-            measured: `${median.toFixed(1)} x (rounds ${speedups[0]!.toFixed(1)}-${speedups.at(-1)!.toFixed(1)})`,
-            holds: median >= 10,
+            measured: `${speedups.median.toFixed(1)} x (rounds ${speedups.min.toFixed(1)}-${speedups.max.toFixed(1)})`,
+            holds: speedups.median >= 10,
           };
         },
       ),
