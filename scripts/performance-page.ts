@@ -1,9 +1,12 @@
 /**
  * `npm run perf:page [-- --check]`: writes docs/performance.md from bench/results.json (what each row
  * means, the targets and verdicts, the measuring rules, the commit and machine, memory, cost at
- * scale); `--check` writes nothing and exits non-zero when the committed page differs from it.
+ * scale). `--check` writes nothing and exits non-zero when the committed page differs from it, or
+ * when the results do not describe this code: no commit recorded, a dirty tree, or a commit that
+ * differs from HEAD in more than the results and the page.
  * @module
  */
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -209,19 +212,43 @@ ${problemsSection(results)}
 `;
 }
 
+/** Why the committed results do not describe the code at HEAD, if they do not. */
+export function staleness(results: Results, diff: (sha: string) => string[]): string[] {
+  const commit = results.commit as { sha: string; dirty: boolean; dirtyFiles: string[] } | undefined;
+  if (!commit)
+    return [`${RESULTS_PATH} records no commit: run \`npm run bench\` on a clean tree and commit its results`];
+  if (commit.dirty) return [`${RESULTS_PATH} was measured on a dirty tree (${commit.dirtyFiles.join(", ")})`];
+  let changed: string[];
+  try {
+    changed = diff(commit.sha);
+  } catch {
+    return [`${RESULTS_PATH} was measured at ${commit.sha}, which this clone does not have`];
+  }
+  const other = changed.filter((path) => path !== RESULTS_PATH && path !== PAGE_PATH);
+  if (!other.length) return [];
+  return [
+    `${RESULTS_PATH} was measured at ${commit.sha.slice(0, 12)}; HEAD differs from it in ${other.length} more files (${other.slice(0, 5).join(", ")}${other.length > 5 ? ", ..." : ""}): run \`npm run bench\` again`,
+  ];
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const results = JSON.parse(readFileSync(join(root, RESULTS_PATH), "utf8"));
   const page = renderPerformancePage(results);
   const path = join(root, PAGE_PATH);
   if (process.argv.includes("--check")) {
+    const diff = (sha: string) =>
+      execFileSync("git", ["diff", "--name-only", sha, "HEAD"], { cwd: root, encoding: "utf8", stdio: "pipe" })
+        .split("\n")
+        .filter(Boolean);
+    const reasons = staleness(results, diff);
     if (readFileSync(path, "utf8") !== page) {
-      console.error(
+      reasons.push(
         `${PAGE_PATH} differs from what \`npm run perf:page\` makes from ${RESULTS_PATH}: run it and commit the page`,
       );
-      process.exitCode = 1;
-    } else {
-      console.log(`${PAGE_PATH} matches ${RESULTS_PATH}`);
     }
+    for (const reason of reasons) console.error(reason);
+    if (reasons.length) process.exitCode = 1;
+    else console.log(`${PAGE_PATH} matches ${RESULTS_PATH}, measured at the code of HEAD`);
   } else {
     writeFileSync(path, page);
     console.log(`${PAGE_PATH} written from ${RESULTS_PATH}`);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { PAGE_PATH, renderPerformancePage } from "../../scripts/performance-page";
+import { PAGE_PATH, renderPerformancePage, staleness } from "../../scripts/performance-page";
 import { conclude, type RunOutcome } from "../conclude";
 import { declaredRows, selectRows } from "../plan";
 import { failures, missingRows } from "../verdict";
@@ -171,5 +171,27 @@ describe("the declared row list", () => {
   it("--only keeps the ceilings of the rows it names and refuses unknown rows", () => {
     expect(selectRows(["checkMany-100"])).toEqual(["rpc-ceiling-many-100", "checkMany-100"]);
     expect(() => selectRows(["no-such-row"])).toThrow(/no such row/);
+  });
+});
+
+describe("the committed results describe the code at HEAD", () => {
+  const sha = "a".repeat(40);
+  const at = (dirty = false) => ({ commit: { sha, dirty, dirtyFiles: dirty ? ["src/index.ts"] : [] } });
+
+  it("passes when HEAD differs from the measured commit only in the results and the page", () => {
+    expect(staleness(at(), () => ["bench/results.json", "docs/performance.md"])).toEqual([]);
+  });
+
+  it("fails on a later change to the code, a dirty tree, or no recorded commit", () => {
+    expect(staleness(at(), () => ["bench/results.json", "src/feed/reader.ts"])[0]).toMatch(
+      /1 more files \(src\/feed\/reader.ts\)/,
+    );
+    expect(staleness(at(true), () => [])[0]).toMatch(/dirty tree \(src\/index.ts\)/);
+    expect(staleness({}, () => [])[0]).toMatch(/records no commit/);
+    expect(
+      staleness(at(), () => {
+        throw new Error("unknown revision");
+      })[0],
+    ).toMatch(/does not have/);
   });
 });
