@@ -2,7 +2,7 @@
  * The Cache API keys of the feed (docs/storage.md). A head is keyed by its `FEED_FRESHNESS`
  * interval of the clock, so every isolate of a location asks for the same key during an interval
  * and only the first one reaches the Durable Object; a closed segment never changes, so its key
- * holds for the whole window. Both name the feed object by its id, which is unique to one
+ * holds for the whole window; nor does a snapshot. All name the feed object by its id, which is unique to one
  * deployment's namespace: deployments sharing a zone's cache never read each other's feed.
  * @module
  */
@@ -19,3 +19,11 @@ export const headKey = (origin: string, feedId: string, freshnessMs: number, int
  */
 export const segmentKey = (origin: string, feedId: string, epoch: string, size: number, index: number): string =>
   `${origin}/feed/v1/${feedId}/${epoch}/segment/${size}/${index}`;
+
+/**
+ * A snapshot never changes once built: its key names the object, the epoch and the cut, and the cache
+ * keeps it for a day (a newer one has another key).
+ * @example snapshotKey("https://revoke.example.com", feedId, epoch, 4096)
+ */
+export const snapshotKey = (origin: string, feedId: string, epoch: string, cut: number): string =>
+  `${origin}/feed/v1/${feedId}/${epoch}/snapshot/${cut}`;

@@ -1,6 +1,6 @@
 /**
- * One isolate's copy of one feed shard: the digests it holds, merged from the head and closed
- * segments that the location's cache or the Durable Object gave.
+ * One isolate's copy of one feed shard's log: the digests it holds, merged from the head and closed
+ * segments that the location's cache or the Durable Object gave, and from where on it is whole.
  * @module
  */
 import { type FeedHead, type FeedSegment, openSegment, segmentOf, type WireEntry } from "./wire";
@@ -11,12 +11,19 @@ interface Held {
 }
 
 /**
+ * The copy keeps an entry this long past the window: its clock and the object's may differ, and an
+ * entry the object still counts in the log must still be here (see {@link FeedCopy.coveredFrom}).
+ */
+export const PRUNE_SLACK_MS = 60_000;
+
+/**
  * Only grows between prunes: an entry is dropped once its token has expired or it has left the
  * window, never earlier, so a digest once seen here is refused for as long as it matters.
  */
 export class FeedCopy {
   #epoch: string | undefined;
-  #since = 0;
+  /** Every log entry of this epoch from this sequence number on is held (`Infinity`: nothing merged). */
+  #coveredFrom = Number.POSITIVE_INFINITY;
   /** Highest closed segment merged; every closed segment below it is merged or pruned. */
   #closedThrough = -1;
   readonly #held = new Map<string, Held>();
@@ -42,26 +49,37 @@ export class FeedCopy {
    * when the epoch changed (the object started afresh).
    */
   merge(head: FeedHead, segments: readonly FeedSegment[]): boolean {
+    // Checked before anything changes: a refused merge leaves the copy as it was.
+    for (const segment of segments) {
+      if (segment.epoch !== head.epoch) throw new Error("feed segment from another epoch");
+    }
     const changed = head.epoch !== this.#epoch;
     if (changed) {
       // The object started afresh: its sequence numbers mean something new. The digests held stay:
       // each is a revocation, whichever epoch listed it, and a revoked set may only grow.
       this.#closedThrough = -1;
       this.#epoch = head.epoch;
-      this.#since = head.since;
+      this.#coveredFrom = head.first;
     }
-    for (const segment of segments) {
-      if (segment.epoch !== head.epoch) throw new Error("feed segment from another epoch");
-      this.#add(segment.entries);
-    }
+    for (const segment of segments) this.#add(segment.entries);
     this.#closedThrough = Math.max(this.#closedThrough, openSegment(head.last, head.segmentSize) - 1);
     this.#add(head.entries);
+    // What left the object's log may leave this copy at its next prune: claim no more than the object does.
+    this.#coveredFrom = Math.max(this.#coveredFrom, head.first);
     return changed;
   }
 
-  /** When the epoch of the merged feed began (epoch ms; 0 before the first merge). */
-  get since(): number {
-    return this.#since;
+  /** The epoch of the merged feed (`undefined` before the first merge). */
+  get epoch(): string | undefined {
+    return this.#epoch;
+  }
+
+  /**
+   * The copy holds every log entry of its epoch from this sequence number to the last head merged: a
+   * snapshot whose cut is at least this minus one, with this copy, lists every live revocation.
+   */
+  get coveredFrom(): number {
+    return this.#coveredFrom;
   }
 
   /** Adds one entry at once: the isolate that appended it needs no refresh to refuse it. */
@@ -69,10 +87,10 @@ export class FeedCopy {
     this.#held.set(digest, { expiresAt, committedAt });
   }
 
-  /** Drops entries whose token expired or that left the window. */
+  /** Drops entries whose token expired or that left the window (and its slack). */
   prune(now: number, windowMs: number): void {
     for (const [digest, held] of this.#held) {
-      if (held.expiresAt <= now || held.committedAt < now - windowMs) this.#held.delete(digest);
+      if (held.expiresAt <= now || held.committedAt < now - windowMs - PRUNE_SLACK_MS) this.#held.delete(digest);
     }
   }
 

@@ -1,14 +1,18 @@
 /**
- * What one isolate knows of the feed: a copy of every shard, refreshed at most once per
+ * What one isolate knows of the feed: a copy of every shard's log, refreshed at most once per
  * `FEED_FRESHNESS` interval through the location's Cache API, so that the Durable Object sees about
- * one refresh per location per interval however many isolates and lookups there are.
+ * one refresh per location per interval however many isolates and lookups there are; and each
+ * shard's newest complete snapshot, fetched once per location per snapshot.
  * @module
  */
-import { headKey, segmentKey } from "./cache-keys";
+import type { Snapshot } from "../snapshot/format";
+import { filterHas } from "../snapshot/fuse-filter";
+import { headKey, segmentKey, snapshotKey } from "./cache-keys";
 import { FeedCopy } from "./copy";
 import type { RevocationFeed } from "./revocation-feed";
 import type { FeedSettings } from "./settings";
-import { FEED_SHARDS } from "./shards";
+import { FEED_SHARDS, shardFor } from "./shards";
+import { fetchSnapshot } from "./snapshot-fetch";
 import type { FeedHead, FeedSegment } from "./wire";
 
 /** Longest wait for a refresh (cache and Durable Object together) before a lookup reads KV instead. */
@@ -28,6 +32,36 @@ export type FeedNamespace = DurableObjectNamespace<RevocationFeed>;
  */
 export const MAX_REFRESH_PHASE = 0.5;
 
+/**
+ * An isolate that already holds a snapshot fetches a newer one after a random delay below this, so
+ * that the isolates of a location (the Cache API does not coalesce misses) come one after another and
+ * only the first asks the object. Meanwhile the old snapshot and the log answer. A cold isolate
+ * fetches at once.
+ */
+export const MAX_SNAPSHOT_STAGGER_MS = 10_000;
+/** Longest wait for a snapshot's bytes; the lookups never wait for them (they read KV meanwhile). */
+export const DEFAULT_SNAPSHOT_DEADLINE_MS = 10_000;
+/** A snapshot that could not be fetched is tried again this long after. */
+const SNAPSHOT_RETRY_MS = 30_000;
+/** False positives that KV cleared, kept per snapshot (until it is replaced). */
+const MAX_CLEARED = 10_000;
+
+/** A snapshot in use, with the false positives KV cleared for it. */
+interface Loaded {
+  readonly snapshot: Snapshot;
+  readonly cleared: Set<string>;
+}
+
+/** A snapshot this isolate should fetch, and from when. */
+interface Wanted {
+  readonly epoch: string;
+  readonly cut: number;
+  dueAt: number;
+}
+
+/** What {@link FeedLocation.settle} says of a digest that is not in the log. */
+export type Settled = "absent" | "maybe";
+
 export interface FeedLocationOptions {
   /** The location's cache: `caches.default` in production, a named cache per simulated location in tests. */
   cache?: () => Cache | Promise<Cache>;
@@ -37,6 +71,9 @@ export interface FeedLocationOptions {
   /** Where the "feed unavailable" line goes. */
   write?: (line: string) => void;
   now?: () => number;
+  /** Bound of the random delay before a newer snapshot is fetched ({@link MAX_SNAPSHOT_STAGGER_MS}); 0 in tests. */
+  snapshotStaggerMs?: number;
+  snapshotDeadlineMs?: number;
 }
 
 export interface FreshOptions {
@@ -63,9 +100,14 @@ export class FeedLocation {
   #inFlight: { readonly startedAt: number; readonly promise: Promise<boolean> } | undefined;
   /** The last refresh failed: lookups stop waiting for refreshes until one succeeds. */
   #down = false;
-  #generation = 0;
   #loggedAt = Number.NEGATIVE_INFINITY;
   #prunedAt = Number.NEGATIVE_INFINITY;
+  readonly #snapshots = new Map<string, Loaded>();
+  readonly #wanted = new Map<string, Wanted>();
+  readonly #loading = new Map<string, Promise<void>>();
+  readonly #staggerMs: number;
+  readonly #snapshotDeadlineMs: number;
+  #snapshotLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor({
     cache = () => caches.default,
@@ -73,7 +115,11 @@ export class FeedLocation {
     write = (line) => console.warn(line),
     now = Date.now,
     phase = Math.random() * MAX_REFRESH_PHASE,
+    snapshotStaggerMs = MAX_SNAPSHOT_STAGGER_MS,
+    snapshotDeadlineMs = DEFAULT_SNAPSHOT_DEADLINE_MS,
   }: FeedLocationOptions = {}) {
+    this.#staggerMs = snapshotStaggerMs;
+    this.#snapshotDeadlineMs = snapshotDeadlineMs;
     this.#phase = phase;
     this.#cache = cache;
     this.#deadlineMs = deadlineMs;
@@ -88,6 +134,7 @@ export class FeedLocation {
   async fresh(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): Promise<boolean> {
     const intervalMs = settings.freshnessSeconds * 1000;
     const now = this.#now();
+    this.#loadDueSnapshots(feed, settings, options);
     // This isolate's intervals start at its own phase; the cache keys follow the shared clock.
     const interval = Math.floor((now - this.#phase * intervalMs) / intervalMs);
     if (this.#freshFor === interval) return true;
@@ -110,7 +157,109 @@ export class FeedLocation {
     if (this.#down) return false;
     // With a timer of this request's own: a request waiting only on I/O that another request started
     // is one that workerd cancels as hung.
-    return (await withDeadline(refresh, this.#deadlineMs, () => false)) && this.#freshFor === interval;
+    const isFresh = (await withDeadline(refresh, this.#deadlineMs, () => false)) && this.#freshFor === interval;
+    // A snapshot the refresh announced (at once for a cold isolate): fetched behind this lookup.
+    this.#loadDueSnapshots(feed, settings, options);
+    return isFresh;
+  }
+
+  /**
+   * What the snapshot says of a digest that the log does not hold: `"absent"` (not revoked, proven:
+   * the log is fresh and covers everything after the complete snapshot's cut, and the filter does
+   * not hold the digest or KV already cleared it as a false positive) or `"maybe"` (ask KV).
+   */
+  settle(digest: string, fresh: boolean): Settled {
+    if (!fresh) return "maybe";
+    const shard = shardFor(digest);
+    const loaded = this.#snapshots.get(shard);
+    const copy = this.#copies.get(shard);
+    if (!loaded || !copy || loaded.snapshot.epoch !== copy.epoch) return "maybe";
+    // The log must hold every entry after the cut, else something newer than the filter is unknown.
+    if (copy.coveredFrom > loaded.snapshot.cut + 1) return "maybe";
+    if (!filterHas(loaded.snapshot.filter, digest)) return "absent";
+    return loaded.cleared.has(digest) ? "absent" : "maybe";
+  }
+
+  /**
+   * KV says a digest the filter holds is not revoked: a false positive, answered from memory until
+   * the snapshot is replaced (anything revoked after its cut is in the log, which is asked first).
+   */
+  cleared(digest: string): void {
+    const loaded = this.#snapshots.get(shardFor(digest));
+    if (loaded && loaded.cleared.size < MAX_CLEARED && filterHas(loaded.snapshot.filter, digest)) {
+      loaded.cleared.add(digest);
+    }
+  }
+
+  /** The cut of each shard's snapshot in use (for tests and the bench). */
+  get snapshotCuts(): ReadonlyMap<string, number> {
+    return new Map([...this.#snapshots].map(([shard, loaded]) => [shard, loaded.snapshot.cut]));
+  }
+
+  /** Settles once the snapshot fetches under way have ended, well or not (for tests and the bench). */
+  async snapshotsLoaded(): Promise<void> {
+    await Promise.allSettled([...this.#loading.values()]);
+  }
+
+  #loadDueSnapshots(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions): void {
+    const now = this.#now();
+    for (const [shard, wanted] of this.#wanted) {
+      if (wanted.dueAt > now || this.#loading.has(shard)) continue;
+      const promise = this.#loadSnapshot(feed, settings, shard, wanted).finally(() => this.#loading.delete(shard));
+      this.#loading.set(shard, promise);
+      options.waitUntil?.(promise);
+    }
+  }
+
+  async #loadSnapshot(feed: FeedNamespace, settings: FeedSettings, shard: string, wanted: Wanted): Promise<void> {
+    try {
+      const cache = await Promise.resolve()
+        .then(this.#cache)
+        .catch(() => undefined);
+      const feedId = feed.idFromName(shard).toString();
+      const key = snapshotKey(settings.cacheOrigin, feedId, wanted.epoch, wanted.cut);
+      const snapshot = await withDeadline(
+        fetchSnapshot(cache, key, () => feed.getByName(shard).snapshot(wanted.cut), wanted.epoch, wanted.cut),
+        this.#snapshotDeadlineMs,
+        () => {
+          throw new FeedTimeout(`snapshot fetch took over ${this.#snapshotDeadlineMs} ms`);
+        },
+      );
+      this.#snapshots.set(shard, { snapshot, cleared: new Set() });
+      if (this.#wanted.get(shard) === wanted) this.#wanted.delete(shard);
+    } catch (error) {
+      // The log and KV answer meanwhile; the same snapshot is tried again later (or a newer one).
+      wanted.dueAt = this.#now() + SNAPSHOT_RETRY_MS;
+      this.#logSnapshotFailure(error);
+    }
+  }
+
+  /** Notes the newest complete snapshot a head announced, if this isolate does not use it yet. */
+  #want(shard: string, head: FeedHead): void {
+    const info = head.snapshot;
+    if (!info?.complete) return;
+    const used = this.#snapshots.get(shard)?.snapshot;
+    if (used && used.epoch === head.epoch && used.cut >= info.cut) return;
+    const wanted = this.#wanted.get(shard);
+    if (wanted && wanted.epoch === head.epoch && wanted.cut === info.cut) return;
+    // Only an isolate that has a usable snapshot waits: a cold one has nothing better meanwhile.
+    const waits = used !== undefined && used.epoch === head.epoch;
+    const delay = waits ? Math.random() * this.#staggerMs : 0;
+    this.#wanted.set(shard, { epoch: head.epoch, cut: info.cut, dueAt: this.#now() + delay });
+  }
+
+  #logSnapshotFailure(error: unknown): void {
+    const now = this.#now();
+    if (now - this.#snapshotLoggedAt < LOG_INTERVAL_MS) return;
+    this.#snapshotLoggedAt = now;
+    this.#write(
+      JSON.stringify({
+        level: "warn",
+        event: "revocation-snapshot-unavailable",
+        message: "a revocation snapshot could not be fetched: lookups read KV for what the log does not settle",
+        error: error instanceof Error ? error.name : typeof error,
+      }),
+    );
   }
 
   /** `true` when a shard's copy holds the digest (fresh or not: a revocation seen stays true). */
@@ -123,21 +272,6 @@ export class FeedLocation {
   /** Records this isolate's own append at once, before any refresh. */
   add(shard: string, digest: string, expiresAt: number): void {
     this.#copies.get(shard)?.add(digest, expiresAt, this.#now());
-  }
-
-  /**
-   * Counts the times the feed started afresh (a new epoch) as this isolate saw it: reusable answers
-   * read before such a change are no longer covered by the feed.
-   */
-  get generation(): number {
-    return this.#generation;
-  }
-
-  /** When the newest epoch of the feed began (epoch ms; 0 before the first refresh). */
-  get since(): number {
-    let since = 0;
-    for (const copy of this.#copies.values()) since = Math.max(since, copy.since);
-    return since;
   }
 
   /** Digests held across shards (for the bench's memory figures). */
@@ -160,7 +294,10 @@ export class FeedLocation {
         },
       );
       // Merged only here, once every shard answered in time: a refresh given up never merges late.
-      for (const { copy, head, segments } of fetched) if (copy.merge(head, segments)) this.#generation++;
+      for (const { shard, copy, head, segments } of fetched) {
+        copy.merge(head, segments);
+        this.#want(shard, head);
+      }
       this.#freshFor = interval;
       this.#down = false;
       const now = this.#now();
@@ -182,7 +319,7 @@ export class FeedLocation {
     settings: FeedSettings,
     bucket: number,
     shard: string,
-  ): Promise<{ copy: FeedCopy; head: FeedHead; segments: FeedSegment[] }> {
+  ): Promise<{ shard: string; copy: FeedCopy; head: FeedHead; segments: FeedSegment[] }> {
     const stub = feed.getByName(shard);
     // The object's own id in every key: two deployments (or two feeds) sharing a location's cache
     // and origin never read each other's answers.
@@ -208,7 +345,7 @@ export class FeedLocation {
         ),
       ),
     );
-    return { copy, head, segments };
+    return { shard, copy, head, segments };
   }
 
   #logOutage(error: unknown): void {
@@ -232,7 +369,7 @@ class FeedTimeout extends Error {
 }
 
 /** `promise`'s value, or what `late` gives (or throws) once `ms` have passed; the timer is this request's own. */
-async function withDeadline<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
+export async function withDeadline<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const expiry = new Promise<T>((resolve, reject) => {
     timer = setTimeout(() => {
@@ -287,7 +424,8 @@ function isHead(value: unknown): value is FeedHead {
     Number.isInteger(head.last) &&
     Number.isInteger(head.segmentSize) &&
     (head.segmentSize as number) > 0 &&
-    isEntries(head.entries)
+    isEntries(head.entries) &&
+    (head.snapshot === null || (typeof head.snapshot === "object" && Number.isInteger(head.snapshot?.cut)))
   );
 }
 

@@ -1,30 +1,33 @@
 /**
  * The answer to "is this digest revoked?" for every reader (the lookup RPC methods and the worker's
- * own checks of caller and target): the feed copy first, then a reusable earlier KV answer, then KV.
- * DESIGN section 8.
+ * own checks of caller and target): the log, then the snapshot's filter, then KV only when the filter
+ * says "maybe". DESIGN section 8; why no answer can be wrong is in docs/consistency.md.
  * @module
  */
 import type { RevocationRecord, RevocationStore } from "../store/revocations";
 import { FeedUnavailable } from "./errors";
-import { FeedLocation, type FeedNamespace, type FreshOptions } from "./location";
-import { AnswerReuse } from "./reuse";
-import { type FeedSettings, KV_PROPAGATION_SECONDS } from "./settings";
+import { KnownRevocations } from "./known";
+import { FeedLocation, type FeedNamespace, type FreshOptions, withDeadline } from "./location";
+import type { FeedSettings } from "./settings";
 import { shardFor } from "./shards";
 
-/** What an isolate keeps between requests: its feed copy and its reusable KV answers. */
+/** What an isolate keeps between requests: its copy of the feed and snapshots, and the revocations it confirmed. */
 export interface ReaderState {
   readonly location: FeedLocation;
-  readonly reuse: AnswerReuse;
+  readonly known: KnownRevocations;
 }
 
 /** A fresh state: one per isolate in production, one per simulated location in tests and the bench. */
 export const readerState = (location: FeedLocation = new FeedLocation()): ReaderState => ({
   location,
-  reuse: new AnswerReuse(),
+  known: new KnownRevocations(),
 });
 
 /** The state of this isolate. */
 export const isolateState: ReaderState = readerState();
+
+/** Longest wait for the feed object's record of a digest before the lookup fails (`503` over HTTP). */
+export const RECORD_DEADLINE_MS = 1000;
 
 /** A digest's state as the worker's own checks need it. */
 export interface Verdict {
@@ -32,15 +35,16 @@ export interface Verdict {
   /** The KV record, when KV answered. */
   readonly record: RevocationRecord | null;
   /**
-   * `false` when KV holds a record younger than the window that this isolate's copy of the feed
-   * lacks: another isolate's append not yet refreshed here, or a revocation whose feed append failed
-   * (half-finished). An idempotent `FeedWriter.append` tells the two apart, and completes the latter.
+   * `false` when KV holds a record that the feed object does not (or could not be asked about): a
+   * revocation whose append failed (half-finished). An idempotent `FeedWriter.append` completes it.
    */
   readonly confirmed: boolean;
 }
 
 export interface RevocationReader {
   verdict(digest: string): Promise<Verdict>;
+  /** `true` when the digest is revoked; at most one KV read, none when the log or the snapshot settles it. */
+  revoked(digest: string): Promise<boolean>;
   /** `true` per distinct digest given when it is revoked. */
   revokedMany(digests: readonly string[]): Promise<Map<string, boolean>>;
   /** The record of a revoked digest, `null` when it is not revoked. */
@@ -62,7 +66,7 @@ const IN_FEED: Verdict = { revoked: true, record: null, confirmed: true };
 /**
  * @example
  * const reader = revocationReader({ store, feed: env.REVOCATION_FEED, settings: feedSettings(env) });
- * (await reader.verdict(token.hash)).revoked
+ * await reader.revoked(token.hash)
  */
 export function revocationReader({
   store,
@@ -72,49 +76,55 @@ export function revocationReader({
   now = Date.now,
   ...freshOptions
 }: RevocationReaderOptions): RevocationReader {
-  const { location, reuse } = state;
-  const windowMs = settings.windowSeconds * 1000;
-  // What a "not revoked" KV read may have missed: KV's propagation plus the longest cacheTtl of any
-  // read of these keys (the isolate's HTTP and RPC paths share its KV cache and its answers).
-  const blindSpotMs = (KV_PROPAGATION_SECONDS + settings.largestCacheTtl) * 1000;
-  // How long the feed covers that blind spot.
-  const reuseMs = windowMs - blindSpotMs;
-  const fresh = async () => {
-    const isFresh = await location.fresh(feed, settings, freshOptions);
-    // A feed that started afresh no longer covers what earlier reads missed.
-    reuse.follow(location.generation);
-    return isFresh;
-  };
-  // A "not revoked" answer is kept only when the feed already existed for the whole blind spot of
-  // the read (KV writes from before its epoch, by an older version or a reset object, have no entry),
-  // and never for a digest the feed lists (KV there has not caught up yet).
-  const keep = (digest: string, record: RevocationRecord | null, readAt: number) => {
-    if (record || (readAt - location.since >= blindSpotMs && !location.revoked(digest))) {
-      reuse.keep(digest, record, readAt, reuseMs);
-    }
-  };
+  const { location, known } = state;
+  const fresh = () => location.fresh(feed, settings, freshOptions);
 
-  // KV, unless a fresh feed lets an earlier answer stand. Never reuse without a fresh feed.
-  async function read(digest: string, isFresh: boolean): Promise<RevocationRecord | null> {
-    if (isFresh) {
-      const kept = reuse.get(digest, now());
-      if (kept !== undefined) return kept;
-    }
-    const readAt = now();
-    const record = await store.get(digest);
-    if (isFresh) keep(digest, record, readAt);
-    return record;
+  /** What memory settles without I/O: `true`/`false`, or `undefined` when KV must decide. */
+  function fromMemory(digest: string, isFresh: boolean): boolean | undefined {
+    if (location.revoked(digest) || known.get(digest, now())) return true;
+    return location.settle(digest, isFresh) === "absent" ? false : undefined;
+  }
+
+  /** KV's answer, remembered: a record until its token expires, a cleared false positive until the snapshot changes. */
+  function learn(digest: string, record: RevocationRecord | null, inFeed = false): void {
+    if (record) known.keep(digest, record, inFeed, now());
+    else location.cleared(digest);
+  }
+
+  /** The feed object's record of a digest, within a deadline; throws when it cannot be asked. */
+  async function objectRecord(digest: string): Promise<RevocationRecord | null> {
+    return withDeadline(feed.getByName(shardFor(digest)).record(digest), RECORD_DEADLINE_MS, () => {
+      throw new Error("revocation feed record read timed out");
+    });
   }
 
   return {
     async verdict(digest) {
       const isFresh = await fresh();
       if (location.revoked(digest)) return IN_FEED;
-      const record = await read(digest, isFresh);
-      if (!record) return NOT_REVOKED;
-      // Older than the window, a whole revocation would have left the feed anyway.
-      const young = Date.parse(record.revokedAt) > now() - windowMs;
-      return { revoked: true, record, confirmed: !young };
+      const kept = known.get(digest, now());
+      if (kept?.inFeed) return { revoked: true, record: kept.record, confirmed: true };
+      if (!kept && location.settle(digest, isFresh) === "absent") return NOT_REVOKED;
+      const record = kept?.record ?? (await store.get(digest));
+      if (!record) {
+        learn(digest, null);
+        return NOT_REVOKED;
+      }
+      // Whole or half-finished? Only the object can say; a record it holds is remembered as whole.
+      const inFeed = await objectRecord(digest).then(
+        (held) => held !== null,
+        () => false,
+      );
+      learn(digest, record, inFeed);
+      return { revoked: true, record, confirmed: inFeed };
+    },
+
+    async revoked(digest) {
+      const settled = fromMemory(digest, await fresh());
+      if (settled !== undefined) return settled;
+      const record = await store.get(digest);
+      learn(digest, record);
+      return record !== null;
     },
 
     async revokedMany(digests) {
@@ -122,17 +132,13 @@ export function revocationReader({
       const answers = new Map<string, boolean>();
       const unsettled: string[] = [];
       for (const digest of digests) {
-        if (location.revoked(digest)) answers.set(digest, true);
-        else {
-          const kept = isFresh ? reuse.get(digest, now()) : undefined;
-          if (kept === undefined) unsettled.push(digest);
-          else answers.set(digest, kept !== null);
-        }
+        const settled = fromMemory(digest, isFresh);
+        if (settled === undefined) unsettled.push(digest);
+        else answers.set(digest, settled);
       }
       if (unsettled.length > 0) {
-        const readAt = now();
         for (const [digest, record] of await store.getMany(unsettled)) {
-          if (isFresh) keep(digest, record, readAt);
+          learn(digest, record);
           answers.set(digest, record !== null);
         }
       }
@@ -140,14 +146,26 @@ export function revocationReader({
     },
 
     async record(digest) {
-      const record = await read(digest, await fresh());
-      if (record || !location.revoked(digest)) return record;
-      // KV here has not caught up with the feed yet; the object keeps every record of its window.
+      const isFresh = await fresh();
+      const kept = known.get(digest, now());
+      if (kept) return kept.record;
+      const inLog = location.revoked(digest);
+      if (!inLog && location.settle(digest, isFresh) === "absent") return null;
+      const record = await store.get(digest);
+      if (record || !inLog) {
+        learn(digest, record, inLog);
+        return record;
+      }
+      // KV here has not caught up with the log yet; the object keeps every record. Asked once: the
+      // answer is remembered until the token expires.
+      let held: RevocationRecord | null;
       try {
-        return await feed.getByName(shardFor(digest)).record(digest);
+        held = await objectRecord(digest);
       } catch {
         throw new FeedUnavailable("revocation feed record read failed");
       }
+      if (held) learn(digest, held, true);
+      return held;
     },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The feed's settings, `FEED_WINDOW`, `FEED_FRESHNESS` and `FEED_CACHE_ORIGIN`, read once per
+ * The feed's settings, `FEED_WINDOW`, `FEED_FRESHNESS`, `SNAPSHOT_INTERVAL` and `FEED_CACHE_ORIGIN`, read once per
  * environment (src/settings has their rules) and checked against what the feed promises.
  * @module
  */
@@ -25,7 +25,15 @@ export interface FeedSettings {
   readonly largestCacheTtl: number;
   /** Scheme and host of the location-cache keys, without a trailing slash. */
   readonly cacheOrigin: string;
+  /** Seconds between two snapshot builds (when something changed). */
+  readonly snapshotIntervalSeconds: number;
 }
+
+/**
+ * A snapshot interval at most this fraction of the window: a reader still on the previous snapshot
+ * (staggered, docs/consistency.md) then always finds the log covering everything after its cut.
+ */
+export const MAX_SNAPSHOT_INTERVAL_SHARE = 3;
 
 const read = new WeakMap<object, FeedSettings>();
 
@@ -35,7 +43,10 @@ const read = new WeakMap<object, FeedSettings>();
  * @example feedSettings(env) // { windowSeconds: 600, freshnessSeconds: 1, largestCacheTtl: 60 }
  */
 export function feedSettings(
-  env: Pick<SettingsSource, "LOOKUP_CACHE_TTL" | "FEED_WINDOW" | "FEED_FRESHNESS" | "FEED_CACHE_ORIGIN">,
+  env: Pick<
+    SettingsSource,
+    "LOOKUP_CACHE_TTL" | "FEED_WINDOW" | "FEED_FRESHNESS" | "FEED_CACHE_ORIGIN" | "SNAPSHOT_INTERVAL"
+  >,
 ): FeedSettings {
   const known = read.get(env);
   if (known) return known;
@@ -54,7 +65,20 @@ export function feedSettings(
       `FEED_FRESHNESS is ${freshnessSeconds} s; it must be at least ${MIN_FEED_FRESHNESS} s`,
     );
   }
-  const settings = { windowSeconds, freshnessSeconds, largestCacheTtl, cacheOrigin: setting(env, "FEED_CACHE_ORIGIN") };
+  const snapshotIntervalSeconds = setting(env, "SNAPSHOT_INTERVAL");
+  const longest = Math.floor(windowSeconds / MAX_SNAPSHOT_INTERVAL_SHARE);
+  if (snapshotIntervalSeconds > longest) {
+    throw new ConfigurationError(
+      `SNAPSHOT_INTERVAL is ${snapshotIntervalSeconds} s; it must be at most a third of FEED_WINDOW (${windowSeconds} s), so that the log covers a snapshot until the next replaces it: set it to ${longest} or less`,
+    );
+  }
+  const settings = {
+    windowSeconds,
+    freshnessSeconds,
+    largestCacheTtl,
+    cacheOrigin: setting(env, "FEED_CACHE_ORIGIN"),
+    snapshotIntervalSeconds,
+  };
   read.set(env, settings);
   return settings;
 }

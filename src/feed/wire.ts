@@ -15,20 +15,33 @@ export const SEGMENT_SIZE = 256;
 export interface FeedHead {
   /** Changes when the object's storage starts afresh, so readers never mix two sequences. */
   readonly epoch: string;
-  /**
-   * When this epoch began (epoch ms): KV writes before it may have no feed entry, so a reader may
-   * reuse a "not revoked" KV answer only if it was read long enough after this.
-   */
+  /** When this epoch began (epoch ms): the backfill from KV starts a blind spot after it. */
   readonly since: number;
   /** The object's clock when it answered (epoch ms). */
   readonly asOf: number;
-  /** Oldest sequence number still held (`last + 1` when the feed is empty). */
+  /**
+   * Where the log starts for readers: the oldest sequence number committed within `FEED_WINDOW`
+   * (`last + 1` when none is). Older entries are only in the snapshot.
+   */
   readonly first: number;
   /** Newest sequence number given out (0 before the first revocation). */
   readonly last: number;
   readonly segmentSize: number;
-  /** Every held entry of the open segment, {@link openSegment}(last). */
+  /** Every log entry of the open segment, {@link openSegment}(last). */
   readonly entries: WireEntry[];
+  /** The newest snapshot, `null` before the first build. */
+  readonly snapshot: SnapshotInfo | null;
+}
+
+/** What a reader needs to know of a snapshot before fetching it with `snapshot(cut)`. */
+export interface SnapshotInfo {
+  /** Every live entry up to this sequence number is in it; with the epoch, its name. */
+  readonly cut: number;
+  readonly builtAt: number;
+  /** Its size in bytes. */
+  readonly bytes: number;
+  /** Built after the backfill from KV finished: only then is a filter miss proof. */
+  readonly complete: boolean;
 }
 
 /** A closed segment: the entries with sequence numbers `index * size + 1` to `(index + 1) * size`. */

@@ -39,9 +39,6 @@ export function feedWriter(feed: FeedNamespace, state: ReaderState = isolateStat
     },
     async append(digest, record) {
       const shard = shardFor(digest);
-      // KV holds the record now: an earlier "not revoked" kept here must not outlive it, even if
-      // the append below fails.
-      state.reuse.forget(digest);
       let created: boolean;
       try {
         ({ created } = await feed.getByName(shard).append(entry(digest, record), record));

@@ -15,8 +15,8 @@ import { type RevocationLookupCore, revocationLookup } from "./lookup";
 /**
  * Bind it from another worker with
  * `[[services]] binding = "REVOCATION" service = "token-revocation" entrypoint = "RevocationLookup"`.
- * Every answer asks the revocation feed first (no KV read for a token it lists), then an earlier
- * KV answer that the feed still covers, then KV.
+ * Every answer asks the feed's log first, then its snapshot (a token the filter does not hold is
+ * answered from memory), then KV only when the filter says "maybe".
  * @example await env.REVOCATION.isRevoked(request.headers.get("X-Auth-Token") ?? "")
  */
 export class RevocationLookup extends WorkerEntrypoint<Env> implements RevocationLookupMethods {
@@ -24,7 +24,7 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
   // bad FEED_* or LOOKUP_CACHE_TTL setting fails every call with a message that names it.
   readonly #lookup: RevocationLookupCore = this.#build();
 
-  /** `true` when the token has been revoked (and has not yet expired). At most one KV read. */
+  /** `true` when the token has been revoked (and has not yet expired). At most one KV read, none once the snapshot settles it. */
   isRevoked(token: string): Promise<boolean> {
     return this.#lookup.isRevoked(token);
   }
@@ -34,7 +34,7 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
     return this.#lookup.getRevocation(token);
   }
 
-  /** One answer per token, in the order given; up to 1,000 tokens, KV read in bulk for what the feed leaves open. */
+  /** One answer per token, in the order given; up to 1,000 tokens, KV read in bulk for what the log and the snapshot leave open. */
   checkMany(tokens: string[]): Promise<boolean[]> {
     return this.#lookup.checkMany(tokens);
   }

@@ -1,5 +1,5 @@
 /**
- * Revocation answers for raw tokens, on top of the revocation reader (feed, reusable answers, KV):
+ * Revocation answers for raw tokens, on top of the revocation reader (log, snapshot, KV):
  * what the RPC entrypoint serves, without the RPC. Tokens become storage digests only through
  * `presentToken`.
  * @module
@@ -34,7 +34,7 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
     },
     async isRevoked(token) {
       const digest = await digestOf(token);
-      return digest !== null && (await reader.verdict(digest)).revoked;
+      return digest !== null && (await reader.revoked(digest));
     },
     async checkMany(tokens) {
       assertTokenList(tokens);

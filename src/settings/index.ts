@@ -49,6 +49,8 @@ export const SETTINGS = {
   LOOKUP_CACHE_TTL: wholeNumber({ unit: "seconds", fallback: 30, min: 30, onInvalid: "default" }),
   FEED_WINDOW: wholeNumber({ unit: "seconds", fallback: 600 }),
   FEED_FRESHNESS: decimalNumber({ unit: "seconds", fallback: 1 }),
+  // Seconds between two snapshots of the feed (DESIGN section 8); at most FEED_WINDOW / 3, checked in src/feed/settings.ts.
+  SNAPSHOT_INTERVAL: wholeNumber({ unit: "seconds", fallback: 60, min: 10 }),
   FEED_CACHE_ORIGIN: url({
     form: "origin",
     fallback: "https://token-revocation.feed",

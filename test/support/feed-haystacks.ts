@@ -1,7 +1,7 @@
 /**
  * Everything the feed stored during a test file, as `[where, text]` pairs for the leak scan: every
- * row of every `RevocationFeed` instance, and every cache entry the feed's keys can name in the
- * caches that the file's locations used.
+ * row and snapshot of every `RevocationFeed` instance, and every cache entry the feed's keys can name
+ * in the caches that the file's locations used.
  * @module
  */
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
@@ -24,6 +24,14 @@ export async function feedHaystacks(since: number): Promise<[string, string][]> 
       state.storage.sql.exec("SELECT * FROM entries").toArray(),
     );
     for (const row of rows) found.push([`feed ${id.toString().slice(0, 8)} row`, JSON.stringify(row)]);
+    // Snapshot bytes too: fingerprints and an epoch only, read as text so a token in them would show.
+    const chunks = await runInDurableObject(env.REVOCATION_FEED.get(id), (_, state) =>
+      state.storage.sql
+        .exec<{ bytes: ArrayBuffer }>("SELECT bytes FROM snapshot_chunks")
+        .toArray()
+        .map((row) => latin1(new Uint8Array(row.bytes))),
+    );
+    for (const text of chunks) found.push([`feed ${id.toString().slice(0, 8)} snapshot`, text]);
   }
 
   const { cacheOrigin, freshnessSeconds } = feedSettings(env);
@@ -50,4 +58,13 @@ export async function feedHaystacks(since: number): Promise<[string, string][]> 
     }
   }
   return found;
+}
+
+/** Bytes as one character each, so that any ASCII text in them reads as itself. */
+function latin1(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return text;
 }

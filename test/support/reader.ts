@@ -3,12 +3,10 @@
  * KV namespace and the real feed, with the isolate state of a simulated location of its own.
  * @module
  */
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { FeedLocation, type FeedLocationOptions, MAX_REFRESH_PHASE } from "../../src/feed/location";
 import { type ReaderState, type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
-import { FEED_SHARDS } from "../../src/feed/shards";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
 import { revocationStore } from "../../src/store/revocations";
 
@@ -19,8 +17,9 @@ const cacheNames: string[] = [];
 export const locationCacheNames = (): readonly string[] => cacheNames;
 
 /**
- * A new simulated isolate: its own feed copy and reusable answers, and its own named cache, as a
- * Cloudflare location has its own Cache API contents; or `cacheName`'s, for isolates of one location.
+ * A new simulated isolate: its own feed copy, snapshots and confirmed revocations, and its own named
+ * cache, as a Cloudflare location has its own Cache API contents; or `cacheName`'s, for isolates of
+ * one location. It fetches a newer snapshot at once (no stagger) unless `snapshotStaggerMs` says otherwise.
  * @example const state = newLocation(); createApp({ state })
  */
 export function newLocation({
@@ -28,7 +27,10 @@ export function newLocation({
   ...options
 }: FeedLocationOptions & { cacheName?: string } = {}): ReaderState & { cacheName: string } {
   if (!cacheNames.includes(cacheName)) cacheNames.push(cacheName);
-  return { ...readerState(new FeedLocation({ cache: () => caches.open(cacheName), ...options })), cacheName };
+  return {
+    ...readerState(new FeedLocation({ cache: () => caches.open(cacheName), snapshotStaggerMs: 0, ...options })),
+    cacheName,
+  };
 }
 
 export interface ReaderOptions {
@@ -65,18 +67,4 @@ export function lookupOver(kv: KVNamespace, options: ReaderOptions = {}): Revoca
 export async function nextInterval(seconds = Number(env.FEED_FRESHNESS)): Promise<void> {
   const ms = seconds * 1000;
   await new Promise((resolve) => setTimeout(resolve, ms - (Date.now() % ms) + MAX_REFRESH_PHASE * ms + 20));
-}
-
-/**
- * Makes the file's feed objects look as if their epoch began an hour ago, as a deployment's feed
- * has long before most lookups: a reader keeps a "not revoked" KV answer only once the feed has
- * existed for the read's whole blind spot (60 s + cacheTtl). For the tests of reuse.
- * @example beforeAll(ageFeed)
- */
-export async function ageFeed(): Promise<void> {
-  for (const shard of FEED_SHARDS) {
-    await runInDurableObject(env.REVOCATION_FEED.getByName(shard), (_, state) => {
-      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'since'", String(Date.now() - 3600_000));
-    });
-  }
 }

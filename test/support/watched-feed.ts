@@ -5,8 +5,8 @@
  */
 import type { FeedNamespace } from "../../src/feed/location";
 
-export type FeedMethod = "prepare" | "append" | "head" | "segment" | "record";
-const METHODS = new Set<PropertyKey>(["prepare", "append", "head", "segment", "record"]);
+export type FeedMethod = "prepare" | "append" | "head" | "segment" | "record" | "snapshot" | "stats";
+const METHODS = new Set<PropertyKey>(["prepare", "append", "head", "segment", "record", "snapshot", "stats"]);
 
 export interface FeedFaultRule {
   /** Which calls fail; every call when absent. */
@@ -31,7 +31,15 @@ export interface WatchedFeed {
  * await call(path, { token, bindings: { REVOCATION_FEED: watched.feed } }); // 503
  */
 export function watchFeed(real: FeedNamespace): WatchedFeed {
-  const calls: Record<FeedMethod, number> = { prepare: 0, append: 0, head: 0, segment: 0, record: 0 };
+  const calls: Record<FeedMethod, number> = {
+    prepare: 0,
+    append: 0,
+    head: 0,
+    segment: 0,
+    record: 0,
+    snapshot: 0,
+    stats: 0,
+  };
   let rules: FeedFaultRule[] = [];
 
   const stubOf = (stub: object) =>

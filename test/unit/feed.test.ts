@@ -1,11 +1,11 @@
 /**
- * The feed's pure parts: a location's copy (merging heads and segments, epochs, pruning), the
- * reusable answers and their bounds, the shard seam, and the settings' rules.
+ * The feed's pure parts: a location's copy (merging heads and segments, epochs, pruning, coverage),
+ * the confirmed revocations and their bound, the snapshot container, the shard seam, and the settings' rules.
  * @module
  */
 import { describe, expect, it } from "vitest";
 import { FeedCopy } from "../../src/feed/copy";
-import { AnswerReuse } from "../../src/feed/reuse";
+import { KnownRevocations } from "../../src/feed/known";
 import { feedSettings } from "../../src/feed/settings";
 import { FEED_SHARDS, shardFor } from "../../src/feed/shards";
 import type { FeedHead, WireEntry } from "../../src/feed/wire";
@@ -21,6 +21,7 @@ const head = (first: number, last: number, epoch = "e1"): FeedHead => ({
   first,
   last,
   segmentSize: SIZE,
+  snapshot: null,
   entries: Array.from({ length: last - Math.floor(last / SIZE) * SIZE }, (_, i) =>
     entry(Math.floor(last / SIZE) * SIZE + i + 1),
   ),
@@ -50,18 +51,36 @@ describe("FeedCopy", () => {
   it("starts its sequence over when the epoch changes, keeping every digest it held", () => {
     const copy = new FeedCopy();
     expect(copy.merge(head(1, 5), [segment(0)])).toBe(true);
-    expect(copy.since).toBe(1000);
+    expect(copy.epoch).toBe("e1");
     expect(copy.merge(head(1, 6), [])).toBe(false);
     expect(copy.missingSegments(head(1, 5, "e2"))).toEqual([0]);
     expect(copy.merge(head(1, 2, "e2"), [])).toBe(true);
-    expect(copy.since).toBe(2000);
+    expect(copy.epoch).toBe("e2");
     // d5 was revoked, whichever epoch listed it: a revoked set only grows.
     expect(copy.has("d5")).toBe(true);
     expect(copy.has("d2")).toBe(true);
   });
 
-  it("refuses a segment of another epoch", () => {
-    expect(() => new FeedCopy().merge(head(1, 5), [segment(0, "e0")])).toThrow(/epoch/);
+  it("refuses a segment of another epoch, and changes nothing then", () => {
+    const copy = new FeedCopy();
+    copy.merge(head(1, 5), [segment(0)]);
+    expect(() => copy.merge(head(1, 9, "e2"), [segment(0, "e2"), segment(1, "e0")])).toThrow(/epoch/);
+    // Still the first epoch, whole from 1, and nothing of the refused merge.
+    expect([copy.epoch, copy.coveredFrom, copy.has("d6")]).toEqual(["e1", 1, false]);
+    expect(copy.missingSegments(head(1, 9))).toEqual([1]);
+  });
+
+  it("says from which sequence number it is whole: never before the log's start", () => {
+    const copy = new FeedCopy();
+    expect(copy.coveredFrom).toBe(Number.POSITIVE_INFINITY);
+    copy.merge(head(1, 5), [segment(0)]);
+    expect(copy.coveredFrom).toBe(1);
+    // The log moved on past segments this copy never merged: it is whole only from the log's start.
+    copy.merge(head(11, 13), [segment(2)]);
+    expect(copy.coveredFrom).toBe(11);
+    // A new epoch starts over from its own log's start.
+    copy.merge(head(3, 3, "e2"), []);
+    expect(copy.coveredFrom).toBe(3);
   });
 
   it("forgets expired tokens at once and out-of-window entries when pruned", () => {
@@ -72,55 +91,40 @@ describe("FeedCopy", () => {
     copy.add("recent", now + HOUR, now - 1000);
     expect(copy.has("expired", now)).toBe(false);
     expect(copy.has("old", now)).toBe(true);
-    copy.prune(now, 600_000);
+    copy.prune(now, 600_000 - 60_000);
     expect([copy.has("old", now), copy.has("recent", now), copy.size]).toEqual([false, true, 1]);
   });
 });
 
-describe("AnswerReuse", () => {
-  it("keeps 'not revoked' for the reuse span and a record until its token expires", () => {
-    const reuse = new AnswerReuse();
+describe("KnownRevocations", () => {
+  const record = (expiresAt: number) => ({
+    revokedAt: "",
+    expiresAt: new Date(expiresAt).toISOString(),
+    userId: "u",
+    domainId: null,
+    revokedBy: "u",
+    reason: "self" as const,
+  });
+
+  it("keeps a record until its token expires, remembering once the feed confirmed it", () => {
+    const known = new KnownRevocations();
     const now = Date.now();
-    const record = {
-      revokedAt: "",
-      expiresAt: new Date(now + HOUR).toISOString(),
-      userId: "u",
-      domainId: null,
-      revokedBy: "u",
-      reason: "self" as const,
-    };
-    reuse.keep("clear", null, now, 1000);
-    reuse.keep("revoked", record, now, 1000);
-    expect(reuse.get("clear", now + 999)).toBeNull();
-    expect(reuse.get("clear", now + 1000)).toBeUndefined();
-    expect(reuse.get("revoked", now + HOUR - 1)).toEqual(record);
-    expect(reuse.get("revoked", now + HOUR)).toBeUndefined();
+    known.keep("a", record(now + HOUR), false, now);
+    known.keep("expired", record(now - 1), true, now);
+    expect(known.get("a", now + HOUR - 1)).toMatchObject({ inFeed: false });
+    expect(known.get("expired", now)).toBeUndefined();
+    known.keep("a", record(now + HOUR), true, now);
+    known.keep("a", record(now + HOUR), false, now);
+    expect(known.get("a", now)?.inFeed).toBe(true);
+    expect(known.get("a", now + HOUR)).toBeUndefined();
   });
 
-  it("holds at most its bound, dropping the least recently used", () => {
-    const reuse = new AnswerReuse(3);
+  it("holds at most its bound, dropping the oldest kept", () => {
+    const known = new KnownRevocations(3);
     const now = Date.now();
-    for (const digest of ["a", "b", "c"]) reuse.keep(digest, null, now, 60_000);
-    reuse.get("a", now);
-    reuse.keep("d", null, now, 60_000);
-    expect(reuse.size).toBe(3);
-    expect(["a", "b", "c", "d"].map((d) => reuse.get(d, now) === null)).toEqual([true, false, true, true]);
-  });
-
-  it("forgets everything when the feed's generation moves on, and only then", () => {
-    const reuse = new AnswerReuse();
-    reuse.keep("a", null, Date.now(), 60_000);
-    reuse.follow(0);
-    expect(reuse.get("a")).toBeNull();
-    reuse.follow(1);
-    expect(reuse.get("a")).toBeUndefined();
-  });
-
-  it("forgets a digest that this isolate revoked", () => {
-    const reuse = new AnswerReuse();
-    reuse.keep("a", null, Date.now(), 60_000);
-    reuse.forget("a");
-    expect(reuse.get("a")).toBeUndefined();
+    for (const digest of ["a", "b", "c", "d"]) known.keep(digest, record(now + HOUR), false, now);
+    expect(known.size).toBe(3);
+    expect(["a", "b", "c", "d"].map((d) => known.get(d, now) !== undefined)).toEqual([false, true, true, true]);
   });
 });
 
@@ -146,6 +150,7 @@ describe("feedSettings", () => {
       freshnessSeconds: 1,
       largestCacheTtl: 60,
       cacheOrigin: "https://token-revocation.feed",
+      snapshotIntervalSeconds: 60,
     });
     expect(
       settings({ FEED_FRESHNESS: "0.1", FEED_WINDOW: "180", FEED_CACHE_ORIGIN: "https://revoke.example.com/x" }),
@@ -160,6 +165,15 @@ describe("feedSettings", () => {
     expect(() => settings({ FEED_WINDOW: "179" })).toThrow(ConfigurationError);
     expect(() => settings({ FEED_WINDOW: "179" })).toThrow(/FEED_WINDOW is 179 s.*set it to 180 or more/);
     expect(() => settings({ FEED_WINDOW: "600", LOOKUP_CACHE_TTL: "600" })).toThrow(/largest cacheTtl \(600 s\).*720/);
+  });
+
+  it("refuses a snapshot interval under 10 s or over a third of the window, naming it", () => {
+    expect(settings({ SNAPSHOT_INTERVAL: "200" }).snapshotIntervalSeconds).toBe(200);
+    expect(() => settings({ SNAPSHOT_INTERVAL: "201" })).toThrow(/SNAPSHOT_INTERVAL is 201 s.*set it to 200 or less/);
+    expect(() => settings({ SNAPSHOT_INTERVAL: "61", FEED_WINDOW: "180" })).toThrow(/SNAPSHOT_INTERVAL.*60 or less/);
+    expect(() => settings({ SNAPSHOT_INTERVAL: "5" })).toThrow(
+      /SNAPSHOT_INTERVAL must be a whole number of seconds, at least 10/,
+    );
   });
 
   it("refuses freshness under 0.1 s and values that are not numbers, without echoing them", () => {

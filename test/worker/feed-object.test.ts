@@ -1,7 +1,7 @@
 /**
  * The `RevocationFeed` Durable Object on its own, through its RPC methods and the Vitest pool's
  * `runInDurableObject` / `runDurableObjectAlarm`: ordering, idempotent appends, segments, the
- * window, and refusal of anything that is not a digest.
+ * window, pruning by expiry, snapshots, the backfill from KV, and refusal of anything that is not a digest.
  * @module
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
@@ -10,9 +10,12 @@ import { describe, expect, it } from "vitest";
 import type { RevocationFeed } from "../../src/feed/revocation-feed";
 import { feedSettings } from "../../src/feed/settings";
 import { SEGMENT_SIZE } from "../../src/feed/wire";
-import type { RevocationRecord } from "../../src/store/revocations";
+import { decodeSnapshot, SECTION_USERS } from "../../src/snapshot/format";
+import { filterHas } from "../../src/snapshot/fuse-filter";
+import { type RevocationRecord, revocationKey, revocationStore } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
 import { rejectionOf } from "../aux/rpc";
+import { backfill, buildNow } from "../support/snapshot";
 import { revocationRecord } from "./helpers";
 
 /** A feed instance of its own per test. */
@@ -99,29 +102,168 @@ describe("RevocationFeed", () => {
     expect(await rows(feed)).toEqual([]);
   });
 
-  it("prunes with its alarm exactly the entries that left the window", async () => {
+  it("keeps every entry until its token expires: the window bounds only the log, the alarm prunes by expiry", async () => {
     const feed = newFeed();
     const all = await Promise.all(Array.from({ length: 4 }, () => revocation()));
     for (const { entry, record } of all) await feed.append(entry, record);
     expect(await runInDurableObject(feed, (_, state) => state.storage.getAlarm())).not.toBeNull();
 
-    // Age the first two past the window (by a millisecond and by an hour), the third to just inside.
+    // 1 expired a millisecond ago; 2 left the window an hour ago but its token lives; 3 and 4 are recent.
     const now = Date.now();
-    const ages = [WINDOW_MS + 1, WINDOW_MS + 3600_000, WINDOW_MS - 5000, 0];
     await runInDurableObject(feed, (_, state) => {
-      for (const [i, age] of ages.entries()) {
-        state.storage.sql.exec("UPDATE entries SET committed_at = ? WHERE seq = ?", now - age, i + 1);
-      }
+      state.storage.sql.exec("UPDATE entries SET expires_at = ? WHERE seq = 1", now - 1);
+      state.storage.sql.exec("UPDATE entries SET committed_at = ? WHERE seq = 2", now - WINDOW_MS - 3600_000);
+      state.storage.sql.exec("UPDATE entries SET expires_at = ? WHERE seq = 3", now + 60_000);
     });
     expect(await runDurableObjectAlarm(feed)).toBe(true);
-    expect((await rows(feed)).map((row) => row.seq)).toEqual([3, 4]);
-    const head = await feed.head();
-    expect(head).toMatchObject({ first: 3, last: 4 });
-    // The next prune waits for the oldest remaining entry (committed at now - window + 5 s) to leave,
-    // then 10 s more to batch prunes: now + 15 s, give or take the test's own time.
+    expect((await rows(feed)).map((row) => row.seq)).toEqual([2, 3, 4]);
+    // The log starts after the entry that left the window; the object still holds it (for snapshots).
+    expect(await feed.head()).toMatchObject({ first: 3, last: 4 });
+    expect(await feed.record(all[1]?.digest as string)).toEqual(all[1]?.record);
+    // The next alarm is due at the latest when the next token expires (entry 3, in 60 s) and 10 s more
+    // to batch prunes (sooner when a snapshot build is due first).
     const alarm = (await runInDurableObject(feed, (_, state) => state.storage.getAlarm())) as number;
-    expect(alarm).toBeGreaterThanOrEqual(now + 15_000);
-    expect(alarm).toBeLessThan(Date.now() + 15_000 + 1000);
+    expect(alarm).toBeGreaterThanOrEqual(now);
+    expect(alarm).toBeLessThan(Date.now() + 70_000 + 1000);
+  });
+
+  it("builds a snapshot of every live entry with its alarm, only when something changed, once per interval", async () => {
+    const feed = newFeed();
+    // The first change builds at once (the alarm may run on its own here); then one build per interval.
+    const all = await Promise.all(Array.from({ length: 300 }, () => revocation()));
+    for (const { entry, record } of all) await feed.append(entry, record);
+    const sinceBuild = () =>
+      runInDurableObject(feed, (_, state) => {
+        state.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_build_at', '0')");
+      });
+    await sinceBuild();
+    await runInDurableObject(feed, (instance) => instance.alarm());
+    const first = (await feed.head()).snapshot;
+    expect(first).toMatchObject({ cut: 300, complete: false });
+    const snapshot = decodeSnapshot(await feed.snapshot(300));
+    expect(snapshot).toMatchObject({ cut: 300, complete: false, entries: 300, epoch: (await feed.head()).epoch });
+    expect(snapshot.filter.bits).toBe(16);
+    expect(all.every(({ digest }) => filterHas(snapshot.filter, digest))).toBe(true);
+    // The users section is there, empty, for DESIGN section 9.
+    expect(snapshot.sections.get(SECTION_USERS)?.byteLength).toBe(0);
+    expect((first?.bytes ?? 0) / 300).toBeLessThan(300 * 20);
+
+    // Nothing changed: no new build.
+    await runInDurableObject(feed, (instance) => instance.alarm());
+    expect((await feed.head()).snapshot).toEqual(first);
+    // A change within the interval waits for it.
+    const late = await revocation();
+    await feed.append(late.entry, late.record);
+    await runInDurableObject(feed, (instance) => instance.alarm());
+    expect((await feed.head()).snapshot?.cut).toBe(300);
+    expect(await feed.stats()).toMatchObject({ last: 301, entries: 301, snapshot: { cut: 300, entries: 300 } });
+
+    // Once the interval has passed, the alarm builds again with a new seed; the previous snapshot stays.
+    await sinceBuild();
+    await runInDurableObject(feed, (instance) => instance.alarm());
+    const second = decodeSnapshot(await feed.snapshot(301));
+    expect(second.entries).toBe(301);
+    expect(second.seed).not.toBe(snapshot.seed);
+    expect(decodeSnapshot(await feed.snapshot(300)).cut).toBe(300);
+    expect((await feed.stats()).previous?.cut).toBe(300);
+    expect(await rejectionOf(feed.snapshot(299))).toBeInstanceOf(RangeError);
+  });
+
+  it("stores a snapshot in chunks under SQLite's 2 MB value limit and serves it whole", async () => {
+    const feed = newFeed();
+    // A million bytes a chunk: 600,000 entries at 16 bits make ~1.35 MB, two chunks.
+    const count = 600_000;
+    // Distinct 64-bit prefixes (10 digits, then a fixed character), written by SQLite itself to be quick.
+    await runInDurableObject(feed, (_, state) => {
+      const now = Date.now();
+      state.storage.sql.exec(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         INSERT INTO entries (seq, digest, revoked_at, expires_at, committed_at, backfilled)
+         SELECT i, printf('%010d', i) || 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', ?, ?, ?, 1 FROM n`,
+        count,
+        now,
+        now + 3600_000,
+        now,
+      );
+      state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'last_seq'", String(count));
+    });
+    const built = await buildNow(feed);
+    const chunks = await runInDurableObject(
+      feed,
+      (_, state) =>
+        state.storage.sql
+          .exec<{ n: number }>("SELECT count(*) AS n FROM snapshot_chunks WHERE cut = ?", built.cut)
+          .one().n,
+    );
+    expect(chunks).toBe(2);
+    const snapshot = decodeSnapshot(await feed.snapshot(count));
+    expect(snapshot.entries).toBe(count);
+    expect(snapshot.filter.size).toBe(count);
+    expect(filterHas(snapshot.filter, `${String(4321).padStart(10, "0")}${"A".repeat(33)}`)).toBe(true);
+    // Emptied again, so that the file's leak scan does not read 600,000 rows of digits.
+    await runInDurableObject(feed, (_, state) => {
+      state.storage.sql.exec("DELETE FROM entries");
+      state.storage.sql.exec("DELETE FROM snapshot_chunks");
+    });
+  }, 60_000);
+
+  it("backfills from KV's listing a blind spot after its epoch began; the next snapshot is complete", async () => {
+    const feed = newFeed();
+    // Two revocations only KV holds, as the KV-only version wrote them: one with metadata, one without.
+    const listed = await revocation();
+    const bare = await revocation();
+    await revocationStore(env.REVOCATIONS).put(listed.digest, listed.record);
+    await env.REVOCATIONS.put(revocationKey(bare.digest), JSON.stringify(bare.record), {
+      expiration: Math.ceil(Date.parse(bare.record.expiresAt) / 1000),
+    });
+    // Too early: the epoch is new, and KV's listing may not show the last writes before it yet.
+    await runInDurableObject(feed, (instance) => instance.alarm());
+    expect((await feed.stats()).sweep.backfilled).toBe(false);
+    expect(await feed.record(listed.digest)).toBeNull();
+
+    await backfill(feed);
+    const stats = await feed.stats();
+    expect(stats.sweep).toMatchObject({ backfilled: true, cursor: null });
+    expect(await feed.record(listed.digest)).toEqual(listed.record);
+    expect(await feed.record(bare.digest)).toEqual(bare.record);
+    // Backfilled entries go to the snapshot, not to the log readers fetch.
+    const head = await feed.head();
+    expect(head.entries.map(([, digest]) => digest)).not.toContain(listed.digest);
+    // The alarm builds the first complete snapshot, and it holds them.
+    await runInDurableObject(feed, (_, state) => {
+      state.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_build_at', '0')");
+    });
+    await runInDurableObject(feed, (instance) => instance.alarm());
+    const info = (await feed.head()).snapshot;
+    expect(info?.complete).toBe(true);
+    const snapshot = decodeSnapshot(await feed.snapshot(info?.cut as number));
+    expect(filterHas(snapshot.filter, listed.digest) && filterHas(snapshot.filter, bare.digest)).toBe(true);
+
+    // Appending a backfilled digest moves it into the log under a new sequence number.
+    const { seq } = await feed.append(listed.entry, listed.record);
+    expect(seq).toBeGreaterThan(info?.cut as number);
+    expect((await feed.head()).entries.map(([, digest]) => digest)).toContain(listed.digest);
+  });
+
+  it("a later sweep puts what it finds (a half-finished revocation) into the log", async () => {
+    const feed = newFeed();
+    await backfill(feed);
+    const half = await revocation();
+    await revocationStore(env.REVOCATIONS).put(half.digest, half.record);
+    await runInDurableObject(feed, (_, state) => {
+      const sweep = JSON.parse(
+        state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'sweep'").one().value,
+      );
+      // The hour between two sweeps has passed.
+      state.storage.sql.exec(
+        "UPDATE meta SET value = ? WHERE key = 'sweep'",
+        JSON.stringify({ ...sweep, passedAt: 0 }),
+      );
+    });
+    for (let i = 0; i < 1000 && (await feed.record(half.digest)) === null; i++) {
+      await runInDurableObject(feed, (instance) => instance.alarm());
+    }
+    expect((await feed.head()).entries.map(([, digest]) => digest)).toContain(half.digest);
   });
 
   it("keeps one epoch for its storage, so readers can tell a reset object", async () => {

@@ -15,6 +15,8 @@ const BAD: [Partial<Env>, RegExp][] = [
   [{ FEED_WINDOW: "600", LOOKUP_CACHE_TTL: "900" }, /largest cacheTtl \(900 s\).*1020/],
   [{ FEED_FRESHNESS: "0.01" }, /FEED_FRESHNESS is 0.01 s; it must be at least 0.1 s/],
   [{ FEED_FRESHNESS: "soon" }, /FEED_FRESHNESS must be a number of seconds/],
+  [{ SNAPSHOT_INTERVAL: "201" }, /SNAPSHOT_INTERVAL is 201 s.*set it to 200 or less/],
+  [{ SNAPSHOT_INTERVAL: "soon" }, /SNAPSHOT_INTERVAL must be a whole number of seconds, at least 10/],
 ];
 
 describe("feed settings", () => {

@@ -113,7 +113,7 @@ describe("the lookup under hostile input", () => {
   });
 
   it("on counted KV: right or a TypeError naming no value; no write ever, reads within the bars", async () => {
-    // One simulated location for every run, as one isolate serves many lookups: reuse only lowers reads.
+    // One simulated location for every run, as one isolate serves many lookups: what it keeps only lowers reads.
     const state = newLocation();
     await fc.assert(
       fc.asyncProperty(value, list, async (single, many) => {
