@@ -10,6 +10,7 @@ import { type RssSummary, summarize } from "./proc";
 import { type FeedExpectation, feedCallsOf, isolateOf, type Scenario } from "./scenarios";
 import { percentile, type Repeated, repeated } from "./stats";
 import type { Target } from "./verdict";
+import { zeroFeedCounts } from "./workers/feed-counter";
 
 /** One measured row. */
 export interface Row {
@@ -89,7 +90,7 @@ export function merge(passes: readonly Measurement[]): Measurement {
       into.writes += c.writes;
     }
   }
-  const feed = { prepare: 0, append: 0, head: 0, segment: 0, record: 0, failed: 0 };
+  const feed = zeroFeedCounts();
   for (const p of passes) for (const key of Object.keys(feed) as (keyof typeof feed)[]) feed[key] += p.feed[key];
   const heaps = new Map<string, HeapSeries>();
   for (const p of passes) {

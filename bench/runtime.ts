@@ -28,6 +28,7 @@ export const PORTS = {
   stages: 8795,
   locations: 8796,
   "heap-probe": 8797,
+  "snapshot-lab": 8798,
   inspector: 9240,
 } as const;
 
@@ -43,8 +44,9 @@ export interface Runtime {
   urls: Record<WorkerName, string>;
   workerdPid: number;
   inspectorUrl?: string;
-  /** `FEED_FRESHNESS` of the shipped configuration, in seconds. */
+  /** `FEED_FRESHNESS` and `FEED_WINDOW` of the shipped configuration, in seconds. */
   feedFreshnessSeconds: number;
+  feedWindowSeconds: number;
   /** Bundle paths by worker, for attributing profile samples to source modules. */
   bundles: Record<string, string>;
   dispose(): Promise<void>;
@@ -61,6 +63,7 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       stages: join(here, "workers/stages.ts"),
       locations: join(here, "workers/locations.ts"),
       "heap-probe": join(here, "feed/memory.worker.ts"),
+      "snapshot-lab": join(here, "workers/snapshot-lab.ts"),
     },
     join(scratch, "bundles"),
   );
@@ -146,6 +149,17 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
         unsafeDirectSockets: socket(PORTS["heap-probe"]),
       },
       {
+        // An isolate of its own for the snapshot figures: lab instances of the feed object only.
+        name: "snapshot-lab",
+        ...module("snapshot-lab"),
+        compatibilityDate,
+        compatibilityFlags,
+        kvNamespaces: workerOptions.kvNamespaces,
+        durableObjects: { LAB: { className: "RevocationFeed", useSQLite: true } },
+        bindings: workerOptions.bindings,
+        unsafeDirectSockets: socket(PORTS["snapshot-lab"]),
+      },
+      {
         name: "sibling",
         ...module("sibling"),
         compatibilityDate,
@@ -173,10 +187,12 @@ export async function startRuntime({ runId, inspector = false, onLog }: RuntimeO
       stages: url(PORTS.stages),
       locations: url(PORTS.locations),
       "heap-probe": url(PORTS["heap-probe"]),
+      "snapshot-lab": url(PORTS["snapshot-lab"]),
     },
     workerdPid,
     bundles,
     feedFreshnessSeconds: Number((workerOptions.bindings as Record<string, unknown> | undefined)?.FEED_FRESHNESS ?? 1),
+    feedWindowSeconds: Number((workerOptions.bindings as Record<string, unknown> | undefined)?.FEED_WINDOW ?? 600),
     ...(inspector ? { inspectorUrl: `http://127.0.0.1:${PORTS.inspector}` } : {}),
     async dispose() {
       await mf.dispose();

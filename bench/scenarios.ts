@@ -12,7 +12,8 @@ export type WorkerName =
   | "revocation-memory"
   | "sibling"
   | "locations"
-  | "heap-probe";
+  | "heap-probe"
+  | "snapshot-lab";
 
 /** The two ways the real worker runs: on Miniflare's simulated bindings, or with them in memory. */
 export type Bindings = "miniflare" | "memory";

@@ -52,6 +52,14 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
 - **Distance.** Each simulated location is a round trip away from the feed's Durable Object, drawn
   once per location uniformly in the range shown above and added to every call to the object
   (\`head\`, \`segment\`, \`record\`, snapshot fetches), in the propagation and steady-state runs.
+- **Set-up the bench does itself (bench-only, never in \`src/\`).** Before each steady run the
+  object's own backfill from KV is run to its end and a snapshot built (as minutes after a deploy);
+  the preloaded run first adds random live revocations to the object's table in bulk, outside the
+  log (as a backfill's first pass leaves its rows). The old-revocations run moves its entries out of
+  the log's window in the object after a snapshot holds them, and its cold locations see KV without
+  lag (that much later, KV has long shown the records). Snapshot sizes are built by the object's own
+  code in an isolate of their own (a lab instance, preloaded in bulk); their memory is the workerd
+  process's resident peak over the build (external memory included) and the lab isolate's JS heap.
 - **Steady state means converged.** The steady run goes in slices of equal time until two
   consecutive slices' KV reads per lookup differ by less than 10% (or by less than 0.001), at most
   the longest run shown; a full run that does not converge is a problem. The last slice is the

@@ -35,6 +35,7 @@ function propagationRow(label: string, run: PropagationFigures): string[] {
 /** The propagation table, the steady-state table and the other parts' figures. */
 export function formatFeed(results: FeedResults): string {
   const { propagation: p, kvOnly: k, steady: s, busyIsolate: b, capacity: c, memory: m } = results;
+
   const d = results.distance;
   const out: string[] = [];
   if (p || k) {
@@ -77,34 +78,50 @@ export function formatFeed(results: FeedResults): string {
     out.push(markdownTable(rows));
   }
   const lines: string[][] = [["steady state and the feed object", "value"]];
-  if (s) {
+  for (const [label, run] of [
+    ["steady", s],
+    ["steady, preloaded", results.steadyPreloaded],
+  ] as const) {
+    if (!run) continue;
+    const tag = (text: string) => `${label}: ${text}`;
     lines.push(
-      ["active tokens, Zipf exponent", `${count(s.tokens)}, ${s.zipfExponent.toFixed(1)}`],
       [
-        "lookups, seconds, slices",
-        `${count(s.lookups)}, ${fixed(s.seconds, 1)}, ${s.kvReadsPerLookupBySlice.length} of ${s.sliceSeconds} s (${s.converged ? "converged" : `NOT converged in ${s.maxSeconds} s`})`,
+        tag("live revocations preloaded, snapshot it began with"),
+        `${count(run.preloaded)}, ${run.snapshot ? `${count(run.snapshot.entries)} entries, ${count(run.snapshot.bytes)} bytes${run.snapshot.complete ? "" : " (NOT complete)"}` : "-"}`,
       ],
-      ["tokens revoked during the run", String(s.revoked)],
+      [tag("active tokens, Zipf exponent"), `${count(run.tokens)}, ${run.zipfExponent.toFixed(1)}`],
       [
-        "KV reads per lookup, by slice (the last is the steady figure)",
-        s.kvReadsPerLookupBySlice.map((v) => fixed(v, 3)).join(" / "),
+        tag("lookups, seconds, slices"),
+        `${count(run.lookups)}, ${fixed(run.seconds, 1)}, ${run.kvReadsPerLookupBySlice.length} of ${run.sliceSeconds} s (${run.converged ? "converged" : `NOT converged in ${run.maxSeconds} s`})`,
       ],
-      ["KV reads per lookup, whole run", fixed(s.kvReadsPerLookup, 3)],
+      [tag("tokens revoked during the run"), String(run.revoked)],
       [
-        "DO requests per location per second after the first fill (heads)",
-        `${fixed(s.objectRequestsPerLocationPerSecond, 2)} (${fixed(s.headsPerLocationPerSecond, 2)})`,
+        tag("KV reads per lookup, by slice (the last is the figure)"),
+        run.kvReadsPerLookupBySlice.map((v) => fixed(v, 4)).join(" / "),
+      ],
+      [tag("KV reads per lookup, whole run"), fixed(run.kvReadsPerLookup, 4)],
+      [
+        tag("DO requests per location per second after the first fill (heads); snapshot fetches per location"),
+        `${fixed(run.objectRequestsPerLocationPerSecond, 2)} (${fixed(run.headsPerLocationPerSecond, 2)}); ${fixed(run.snapshotFetchesPerLocation, 1)}`,
       ],
       [
-        "DO requests per location to fill its copy the first time (closed segments)",
-        `${fixed(s.firstFillRequestsPerLocation, 1)} (${fixed(s.firstFillSegmentsPerLocation, 1)})`,
+        tag("first fill per location: DO requests (closed segments), bytes (what a cold isolate fetches)"),
+        `${fixed(run.firstFillRequestsPerLocation, 1)} (${fixed(run.firstFillSegmentsPerLocation, 1)}), ${count(run.firstFillBytesPerLocation)} bytes`,
       ],
       [
-        "wrong answers (revoked said clear / revoked before DELETE / never revoked said revoked)",
-        `${s.wrongAnswers.total} (${s.wrongAnswers.revokedSaidNotRevoked} / ${s.wrongAnswers.revokedBeforeDelete} / ${s.wrongAnswers.neverRevokedSaidRevoked})`,
+        tag("wrong answers (revoked said clear / revoked before DELETE / never revoked said revoked)"),
+        `${run.wrongAnswers.total} (${run.wrongAnswers.revokedSaidNotRevoked} / ${run.wrongAnswers.revokedBeforeDelete} / ${run.wrongAnswers.neverRevokedSaidRevoked})`,
       ],
-      ["lookups of revoked tokens", count(s.lookupsOfRevokedTokens)],
-      ["feed outages seen by readers", String(s.outages)],
+      [tag("lookups of revoked tokens"), count(run.lookupsOfRevokedTokens)],
+      [tag("feed outages seen by readers"), `${run.outages} ${JSON.stringify(run.outageKinds)}`],
     );
+  }
+  const a = results.aged;
+  if (a) {
+    lines.push([
+      `revocations older than the log: ${a.revocations} revoked, moved ${fixed(a.agedByMs / 1000, 0)} s back, checked by ${a.locations} cold locations x ${a.readersPerLocation} for ${fixed(a.seconds, 0)} s`,
+      `${count(a.checks)} checks, ${a.saidNotRevoked} said "not revoked", ${a.kvReads} KV reads, ${a.objectCalls.snapshot} snapshot fetches`,
+    ]);
   }
   if (b) {
     lines.push([
@@ -123,10 +140,38 @@ export function formatFeed(results: FeedResults): string {
   }
   if (m) {
     lines.push([
-      `memory per ${count(m.entries)} entries: AnswerReuse not revoked / revoked, FeedCopy`,
-      `${fixed(m.reuseNotRevokedBytes / 1024, 0)} KiB / ${fixed(m.reuseRevokedBytes / 1024, 0)} KiB, ${fixed(m.feedCopyBytes / 1024, 0)} KiB`,
+      `memory per ${count(m.entries)} entries: confirmed revocations kept, FeedCopy, snapshot filter (heap + fingerprints)`,
+      `${fixed(m.knownRevokedBytes / 1024, 0)} KiB, ${fixed(m.feedCopyBytes / 1024, 0)} KiB, ${fixed(m.filterHeapBytes / 1024, 0)} + ${fixed(m.filterFingerprintBytes / 1024, 0)} KiB`,
     ]);
   }
   if (lines.length > 1) out.push(markdownTable(lines));
+  const z = results.snapshot;
+  if (z) {
+    out.push(
+      markdownTable([
+        [
+          "snapshot built by the object's own code",
+          "bytes",
+          "bits/entry",
+          "build ms",
+          "build + store ms",
+          "process peak MiB over the build",
+          "lab heap before / peak MiB",
+          "bulk preload s",
+        ],
+        ...z.sizes.map((size) => [
+          `${count(size.entries)} live revocations`,
+          count(size.bytes),
+          fixed(size.bitsPerEntry, 2),
+          fixed(size.buildMs, 0),
+          fixed(size.wallMs, 0),
+          fixed(size.peakRssMiB, 1),
+          `${fixed(size.heapBeforeMiB, 1)} / ${fixed(size.heapPeakMiB, 1)}`,
+          fixed(size.preloadMs / 1000, 1),
+        ]),
+      ]),
+      `False positives of the filter, ${count(z.falsePositives.entries)} entries, ${z.falsePositives.perSeed.length} builds (a new seed each): ${z.falsePositives.hits} of ${count(z.falsePositives.samples)} random digests (${fixed(z.falsePositives.rate * 100, 4)}%; per build ${z.falsePositives.perSeed.map((p) => p.hits).join(", ")}).`,
+    );
+  }
   return out.join("\n\n");
 }

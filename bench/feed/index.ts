@@ -11,10 +11,12 @@ import type { Runtime } from "../runtime";
 import type { Mode } from "../scenarios";
 import { seedTargets } from "../seed";
 import type { Problem } from "../verdict";
+import { type AgedFigures, agedProblems, agedRevocations } from "./aged";
 import { type BusyIsolateFigures, busyIsolate } from "./busy-isolate";
 import { type CapacityFigures, capacity } from "./capacity";
 import { type MemoryFigures, memory } from "./memory";
 import { type PropagationFigures, propagation, propagationProblems } from "./propagation";
+import { type SnapshotFigures, snapshotFigures } from "./snapshot";
 import { type SteadyFigures, steadyProblems, steadyState } from "./steady";
 
 /** Sizes of each part, by mode. Quick mode checks that everything works; its figures are not the reported ones. */
@@ -35,8 +37,11 @@ export const FEED_MODES = {
       maxSeconds: 12,
       revokeOverSlices: 2,
     },
+    preloaded: 20_000,
+    aged: { revocations: 5, seconds: 6 },
     busyIsolate: { tokens: 10_000, lookups: 20_000, windows: 4 },
     capacity: { concurrency: 32, appends: 500, heads: 500 },
+    snapshot: { entries: [10_000, 50_000], fpEntries: 10_000, fpSeeds: 2, fpSamples: 100_000 },
   },
   full: {
     locations: { locations: 20, readersPerLocation: 4 },
@@ -50,8 +55,12 @@ export const FEED_MODES = {
       maxSeconds: 120,
       revokeOverSlices: 3,
     },
+    // Live revocations in the object before the second steady run (bench-only bulk preload).
+    preloaded: 100_000,
+    aged: { revocations: 20, seconds: 15 },
     busyIsolate: { tokens: 10_000, lookups: 200_000, windows: 8 },
     capacity: { concurrency: 32, appends: 5000, heads: 5000 },
+    snapshot: { entries: [100_000, 1_000_000], fpEntries: 100_000, fpSeeds: 3, fpSamples: 1_000_000 },
   },
 } as const;
 
@@ -60,9 +69,12 @@ export const FEED_PARTS = [
   "feed.propagation",
   "feed.kv-only",
   "feed.steady",
+  "feed.steady-preloaded",
+  "feed.aged",
   "feed.busy-isolate",
   "feed.capacity",
   "feed.memory",
+  "feed.snapshot",
 ] as const;
 export type FeedPart = (typeof FEED_PARTS)[number];
 
@@ -88,9 +100,14 @@ export interface FeedResults {
   propagation: PropagationFigures | null;
   kvOnly: PropagationFigures | null;
   steady: SteadyFigures | null;
+  /** The same run with live revocations preloaded into the object. */
+  steadyPreloaded: SteadyFigures | null;
+  /** Revocations older than the log, refused through the snapshot. */
+  aged: AgedFigures | null;
   busyIsolate: BusyIsolateFigures | null;
   capacity: CapacityFigures | null;
   memory: MemoryFigures | null;
+  snapshot: SnapshotFigures | null;
   /** 300 locations at the measured steady rate per location. */
   deployment300: { locations: number; objectRequestsPerSecond: number } | null;
 }
@@ -133,13 +150,30 @@ export async function runFeedBench(
       propagation(runtime, runId, "kv", p.revocations, k, []),
     ),
     steady: await part("feed.steady", "steady state, at distance", () =>
-      steadyState(runtime, runId, size.steady, where),
+      steadyState(runtime, runId, size.steady, where, { kind: "active", preload: 0 }),
+    ),
+    steadyPreloaded: await part(
+      "feed.steady-preloaded",
+      `steady state with ${size.preloaded.toLocaleString("en")} live revocations preloaded`,
+      () => steadyState(runtime, runId, size.steady, where, { kind: "preloaded", preload: size.preloaded }),
+    ),
+    aged: await part("feed.aged", "revocations older than the log, through the snapshot", () =>
+      agedRevocations(
+        runtime,
+        runId,
+        { ...size.aged, ...size.locations },
+        distance.perLocationMs,
+        runtime.feedWindowSeconds,
+      ),
     ),
     busyIsolate: await part("feed.busy-isolate", "one busy isolate", () =>
       busyIsolate(runtime, runId, size.busyIsolate),
     ),
     capacity: await part("feed.capacity", "one object's capacity", () => capacity(runtime, runId, size.capacity)),
     memory: await part("feed.memory", "memory", () => memory(runtime, 10_000)),
+    snapshot: await part("feed.snapshot", "snapshot builds, bytes, memory, false positives", () =>
+      snapshotFigures(runtime, runId, size.snapshot),
+    ),
     deployment300: null,
   };
   if (feed.steady) {
@@ -159,9 +193,12 @@ export function feedPartsPresent(feed: FeedResults | null): FeedPart[] {
     "feed.propagation": feed.propagation,
     "feed.kv-only": feed.kvOnly,
     "feed.steady": feed.steady,
+    "feed.steady-preloaded": feed.steadyPreloaded,
+    "feed.aged": feed.aged,
     "feed.busy-isolate": feed.busyIsolate,
     "feed.capacity": feed.capacity,
     "feed.memory": feed.memory,
+    "feed.snapshot": feed.snapshot,
   };
   return FEED_PARTS.filter((id) => figures[id] != null);
 }
@@ -179,6 +216,11 @@ export function feedProblems(results: FeedResults, mode: Mode): Problem[] {
   if (results.propagation) add("feed.propagation", propagationProblems(results.propagation, mode));
   if (results.kvOnly) add("feed.kv-only", propagationProblems(results.kvOnly, mode));
   if (results.steady) add("feed.steady", steadyProblems(results.steady, results.freshnessSeconds, mode));
+  if (results.steadyPreloaded) {
+    add("feed.steady-preloaded", steadyProblems(results.steadyPreloaded, results.freshnessSeconds, mode));
+  }
+  if (results.aged) add("feed.aged", agedProblems(results.aged));
+  if (results.snapshot && results.snapshot.sizes.some((s) => s.entries === 0)) add("feed.snapshot", ["an empty build"]);
   if (results.capacity && (results.capacity.appends.calls === 0 || results.capacity.heads.calls === 0)) {
     add("feed.capacity", ["no calls"]);
   }

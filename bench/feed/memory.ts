@@ -11,17 +11,21 @@ import { percentile } from "../stats";
 export interface MemoryFigures {
   entries: number;
   /** Retained heap each structure adds, in bytes, for `entries` entries (median of three fills). */
-  reuseNotRevokedBytes: number;
-  reuseRevokedBytes: number;
+  knownRevokedBytes: number;
   feedCopyBytes: number;
+  /** A snapshot filter's JS heap (its fingerprints are an ArrayBuffer: external, counted apart). */
+  filterHeapBytes: number;
+  filterFingerprintBytes: number;
 }
 
 export async function memory(runtime: Runtime, entries: number): Promise<MemoryFigures> {
   if (!runtime.inspectorUrl) throw new Error("the memory figures need workerd's inspector");
   const watch = await HeapWatch.open(runtime.inspectorUrl, /^core:user:heap-probe$/);
+  let fingerprintBytes = Number.NaN;
   const probe = async (path: string) => {
     const response = await fetch(`${runtime.urls["heap-probe"]}${path}?n=${entries}`);
-    const { held } = (await response.json()) as { held: number };
+    const { held, bytes } = (await response.json()) as { held: number; bytes?: number };
+    if (bytes !== undefined) fingerprintBytes = bytes;
     return held;
   };
   const retainedBytes = async () => Object.values(await watch.retained())[0]! * 2 ** 20;
@@ -40,9 +44,10 @@ export async function memory(runtime: Runtime, entries: number): Promise<MemoryF
   try {
     return {
       entries,
-      reuseNotRevokedBytes: await cost("/reuse-clean"),
-      reuseRevokedBytes: await cost("/reuse-revoked"),
+      knownRevokedBytes: await cost("/known"),
       feedCopyBytes: await cost("/copy"),
+      filterHeapBytes: await cost("/filter"),
+      filterFingerprintBytes: fingerprintBytes,
     };
   } finally {
     watch.close();

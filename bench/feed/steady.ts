@@ -26,6 +26,10 @@ export interface SteadySize {
 }
 
 export interface SteadyFigures {
+  /** Live revocations preloaded into the object before the run (bench-only, in snapshots only). */
+  preloaded: number;
+  /** The complete snapshot the run began with. */
+  snapshot: { cut: number; entries: number; bytes: number; complete: boolean } | null;
   tokens: number;
   zipfExponent: number;
   revoked: number;
@@ -46,9 +50,13 @@ export interface SteadyFigures {
   objectRequestsPerLocationPerSecond: number;
   objectRequestsPerLocationPerSecondBySlice: number[];
   headsPerLocationPerSecond: number;
+  /** Snapshot fetches from the object per location over the run (after the first fill), counted apart. */
+  snapshotFetchesPerLocation: number;
   /** Calls each location made to fill its copy the first time (heads and closed segments), counted apart. */
   firstFillRequestsPerLocation: number;
   firstFillSegmentsPerLocation: number;
+  /** Bytes each location's first fill brought from the object (snapshot, head, segments): what a cold isolate fetches. */
+  firstFillBytesPerLocation: number;
   wrongAnswers: {
     total: number;
     /** A lookup begun more than 2 s after the revocation's 204 that said "not revoked". */
@@ -64,15 +72,23 @@ export interface SteadyFigures {
   statuses: Record<string, number>;
 }
 
+/**
+ * Before the run, the object gets `preload` random live revocations (bench-only) and a complete
+ * snapshot through its own backfill and build (as it has minutes after a deploy): readers begin cold.
+ */
 export async function steadyState(
   runtime: Runtime,
   runId: string,
   size: SteadySize,
   where: { locations: number; readersPerLocation: number; distanceMs: number[] },
+  { kind, preload }: { kind: TokenKind; preload: number },
 ): Promise<SteadyFigures> {
   const { locations, readersPerLocation, distanceMs } = where;
   const revoked = Math.round(size.tokens * size.revokedShare);
-  await seedTargets(runtime.urls.revocation, runId, "active", { first: 0, count: revoked });
+  await seedTargets(runtime.urls.revocation, runId, kind, { first: 0, count: revoked });
+  const admin = <T>(op: string, args: unknown[] = []) => post<T>(`${runtime.urls.locations}/feed-admin`, { op, args });
+  if (preload > 0) await admin("benchPreload", [preload]);
+  const snapshot = await admin<SteadyFigures["snapshot"]>("benchCompleteSnapshot");
   const startAt = Date.now() + 2000;
   // Revocations over the first slices, so lookups come before and after each, and later slices show
   // whether the figures have settled.
@@ -86,8 +102,9 @@ export async function steadyState(
       readersPerLocation,
       lagMs: KV_LAG_MS,
       distanceMs,
-      tag: `${runId}-steady`,
+      tag: `${runId}-steady-${kind}`,
       runId,
+      kind,
       tokens: size.tokens,
       revoked,
       schedule,
@@ -99,7 +116,7 @@ export async function steadyState(
       maxSeconds: size.maxSeconds,
       ...CONVERGENCE,
     }),
-    revokeOnSchedule(runtime, runId, "active", indices, schedule),
+    revokeOnSchedule(runtime, runId, kind, indices, schedule),
   ]);
   let revokedSaidNotRevoked = 0;
   let revokedBeforeDelete = 0;
@@ -117,6 +134,8 @@ export async function steadyState(
   const heads = answer.feed.reduce((total, counts) => total + counts.head, 0);
   const firstFill = answer.firstFill.reduce((total, counts) => total + totalCalls(counts), 0);
   return {
+    preloaded: preload,
+    snapshot,
     tokens: size.tokens,
     zipfExponent: ZIPF_EXPONENT,
     revoked,
@@ -134,8 +153,10 @@ export async function steadyState(
     objectRequestsPerLocationPerSecond: objectRequests / locations / answer.seconds,
     objectRequestsPerLocationPerSecondBySlice: answer.slices.map((s) => totalCalls(s.feed) / locations / s.seconds),
     headsPerLocationPerSecond: heads / locations / answer.seconds,
+    snapshotFetchesPerLocation: answer.feed.reduce((total, counts) => total + counts.snapshot, 0) / locations,
     firstFillRequestsPerLocation: firstFill / locations,
     firstFillSegmentsPerLocation: answer.firstFill.reduce((total, counts) => total + counts.segment, 0) / locations,
+    firstFillBytesPerLocation: answer.firstFill.reduce((total, counts) => total + counts.bytes, 0) / locations,
     wrongAnswers: {
       total: revokedSaidNotRevoked + revokedBeforeDelete + answer.neverRevokedSaidRevoked,
       revokedSaidNotRevoked,

@@ -11,7 +11,9 @@ import { buildLocations, kvReadsOf, type LocationsSpec, outageKinds, sleep } fro
 
 export interface SteadySpec extends LocationsSpec {
   runId: string;
-  /** Active tokens `bench.<runId>.active.<i>`; the first `revoked` of them are revoked during the run. */
+  /** The series of the tokens looked up, `bench.<runId>.<kind>.<i>`. */
+  kind: string;
+  /** Active tokens; the first `revoked` of them are revoked during the run. */
   tokens: number;
   revoked: number;
   /** When the runner means to send each revoked token's `DELETE` (epoch ms). */
@@ -61,11 +63,15 @@ export async function steady(env: Env, spec: SteadySpec) {
     const j = Math.floor(next() * (i + 1));
     [indexOfRank[i], indexOfRank[j]] = [indexOfRank[j]!, indexOfRank[i]!];
   }
-  const tokens = Array.from({ length: spec.tokens }, (_, i) => `bench.${spec.runId}.active.${i}`);
+  const tokens = Array.from({ length: spec.tokens }, (_, i) => `bench.${spec.runId}.${spec.kind}.${i}`);
   const readers = locations.flatMap((location) => location.readers);
 
   // The first fill of every location's copy (the closed segments the object already holds), counted
   // apart: each reader asks once, about a token no one revokes.
+  await Promise.all(readers.map((reader) => reader.lookup.isRevoked(`bench.${spec.runId}.control.0`)));
+  // A cold isolate fetches the snapshot at once but no lookup waits for it: give the fetches time to
+  // land, so the first fill counts them.
+  await sleep(3000);
   await Promise.all(readers.map((reader) => reader.lookup.isRevoked(`bench.${spec.runId}.control.0`)));
   const firstFill = locations.map((l) => ({ ...l.feed }));
   for (const location of locations) Object.assign(location.feed, zeroFeedCounts());

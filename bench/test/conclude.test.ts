@@ -93,6 +93,19 @@ describe("a problem voids its targets and fails the run", () => {
     expect(results.targets.find((t) => t.name.startsWith("wrong answers"))!.met).toBe(false);
   });
 
+  it('a revocation older than the log answered "not revoked" is a wrong answer in both modes', () => {
+    const f = feed();
+    f.aged!.saidNotRevoked = 3;
+    const problems = [{ area: "feed.aged", message: '3 checks said "not revoked"' }];
+    for (const mode of ["quick", "full"] as const) {
+      const { results, exitCode } = conclude(run({ mode, feed: f, problems }), { benchDir, root });
+      const wrong = results.targets.find((t) => t.name.startsWith("wrong answers"))!;
+      expect(wrong.measured).toContain('"olderThanTheLog":3');
+      expect(wrong.met).toBe(false);
+      expect(exitCode).toBe(1);
+    }
+  });
+
   it("quick mode does not judge speed: a slow propagation fails a full run only", () => {
     const f = feed();
     f.propagation!.everyLocationMs.max = 5000;

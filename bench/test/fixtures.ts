@@ -11,6 +11,7 @@ import type { Measurement } from "../measure";
 import { declaredRows } from "../plan";
 import { type Row, toRow } from "../report";
 import { allScenarios, groupsOf, type Scenario } from "../scenarios";
+import { zeroFeedCounts } from "../workers/feed-counter";
 
 /** One pass of `scenario` at `rps` requests a second, every answer the expected status, KV and feed on contract. */
 export function pass(scenario: Scenario, rps: number, requests = 100): Measurement {
@@ -30,12 +31,9 @@ export function pass(scenario: Scenario, rps: number, requests = 100): Measureme
       TOKENS: { reads: 0, keysRead: 0, writes: scenario.kv.writes * requests },
     },
     feed: {
+      ...zeroFeedCounts(),
       prepare: (scenario.feed?.prepare ?? 0) * requests,
       append: (scenario.feed?.append ?? 0) * requests,
-      head: 0,
-      segment: 0,
-      record: 0,
-      failed: 0,
     },
     rssMiB: [100, 100],
     heaps: [],
@@ -91,6 +89,8 @@ const propagation = (mode: "feed" | "kv"): PropagationFigures => ({
 });
 
 const steady = (): SteadyFigures => ({
+  preloaded: 0,
+  snapshot: { cut: 10, entries: 10, bytes: 100, complete: true },
   tokens: 100,
   zipfExponent: 1,
   revoked: 1,
@@ -102,14 +102,16 @@ const steady = (): SteadyFigures => ({
   sliceSeconds: 10,
   maxSeconds: 120,
   converged: true,
-  kvReadsPerLookupBySlice: [0.05, 0.05],
-  kvReads: 100,
-  kvReadsPerLookup: 0.05,
+  kvReadsPerLookupBySlice: [0.005, 0.005],
+  kvReads: 10,
+  kvReadsPerLookup: 0.005,
   objectRequestsPerLocationPerSecond: 1,
   objectRequestsPerLocationPerSecondBySlice: [1, 1],
   headsPerLocationPerSecond: 1,
+  snapshotFetchesPerLocation: 1,
   firstFillRequestsPerLocation: 3,
   firstFillSegmentsPerLocation: 2,
+  firstFillBytesPerLocation: 2000,
   wrongAnswers: { total: 0, revokedSaidNotRevoked: 0, revokedBeforeDelete: 0, neverRevokedSaidRevoked: 0 },
   lookupsOfRevokedTokens: 10,
   outages: 0,
@@ -125,13 +127,51 @@ export function feed(): FeedResults {
     propagation: propagation("feed"),
     kvOnly: propagation("kv"),
     steady: steady(),
+    steadyPreloaded: { ...steady(), preloaded: 1000 },
+    aged: {
+      revocations: 2,
+      statuses: { "204": 2 },
+      snapshot: { cut: 12, entries: 12, bytes: 120, complete: true },
+      agedByMs: 900_000,
+      locations: 2,
+      readersPerLocation: 1,
+      seconds: 5,
+      checks: 100,
+      saidNotRevoked: 0,
+      controlsRevoked: 0,
+      kvReads: 4,
+      objectCalls: { head: 10, segment: 0, snapshot: 2 },
+      outages: 0,
+    },
     busyIsolate: { lookups: 100, lookupsPerWindow: 50, kvReadsPerLookupByWindow: [0.1, 0.05], seconds: 1 },
     capacity: {
       concurrency: 2,
       appends: { calls: 10, seconds: 1, perSecond: 10 },
       heads: { calls: 10, seconds: 1, perSecond: 10 },
     },
-    memory: { entries: 10, reuseNotRevokedBytes: 1000, reuseRevokedBytes: 2000, feedCopyBytes: 1000 },
+    memory: {
+      entries: 10,
+      knownRevokedBytes: 2000,
+      feedCopyBytes: 1000,
+      filterHeapBytes: 100,
+      filterFingerprintBytes: 30,
+    },
+    snapshot: {
+      sizes: [
+        {
+          entries: 1000,
+          preloadMs: 10,
+          bytes: 2300,
+          bitsPerEntry: 18.4,
+          buildMs: 5,
+          wallMs: 6,
+          peakRssMiB: 1,
+          heapBeforeMiB: 1,
+          heapPeakMiB: 1.1,
+        },
+      ],
+      falsePositives: { entries: 1000, samples: 100_000, hits: 2, rate: 0.00002, perSeed: [{ seed: 1, hits: 2 }] },
+    },
     deployment300: { locations: 300, objectRequestsPerSecond: 300 },
   };
 }
