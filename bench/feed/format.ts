@@ -106,7 +106,7 @@ export function formatFeed(results: FeedResults): string {
       ],
       [
         tag("first fill per location: DO requests (closed segments), bytes (what a cold isolate fetches)"),
-        `${fixed(run.firstFillRequestsPerLocation, 1)} (${fixed(run.firstFillSegmentsPerLocation, 1)}), ${count(run.firstFillBytesPerLocation)} bytes`,
+        `${fixed(run.firstFillRequestsPerLocation, 1)} (${fixed(run.firstFillSegmentsPerLocation, 1)}), ${count(Math.round(run.firstFillBytesPerLocation))} bytes`,
       ],
       [
         tag("wrong answers (revoked said clear / revoked before DELETE / never revoked said revoked)"),

@@ -24,7 +24,7 @@ export const FEED_MODES = {
   quick: {
     // Few locations: workerd runs every isolate (the locations, the object, Miniflare's cache and KV)
     // on one thread, and 80 readers starve it on a shared machine until refreshes miss their deadline.
-    locations: { locations: 5, readersPerLocation: 2 },
+    locations: { locations: 5, readersPerLocation: 2, warmMs: 2000 },
     // A long tail: on a starved machine a short one ends before every location has refused. Readers
     // check every 100 ms (the figures' resolution): more often, 80 readers in one isolate starve it.
     propagation: { revocations: 8, spreadMs: 4000, tailMs: 10_000, periodMs: 100 },
@@ -44,7 +44,8 @@ export const FEED_MODES = {
     snapshot: { entries: [10_000, 50_000], fpEntries: 10_000, fpSeeds: 2, fpSamples: 100_000 },
   },
   full: {
-    locations: { locations: 20, readersPerLocation: 4 },
+    // Locations come up at random moments over `warmMs` before a run is measured (`warm`).
+    locations: { locations: 20, readersPerLocation: 4, warmMs: 10_000 },
     propagation: { revocations: 60, spreadMs: 30_000, tailMs: 4000, periodMs: 100 },
     kvOnly: { lagMs: 5000, revocations: 12, spreadMs: 10_000, tailMs: 2500, periodMs: 250 },
     steady: {

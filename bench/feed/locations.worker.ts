@@ -88,6 +88,25 @@ export function buildLocations(env: Env, spec: LocationsSpec): { locations: Loca
   return { locations, kvName };
 }
 
+/**
+ * Each location fills its copy (and its snapshot) once before a run is measured, at a random moment
+ * within `spreadMs`, as locations come up at different times: all at once, 20 locations would each
+ * fetch every closed segment in the same second from one object on workerd's one thread, and miss
+ * the refresh deadline again and again. In a location, its readers fill one after another (the first
+ * from the object, the rest from the location's cache), over a few intervals.
+ */
+export async function warm(locations: readonly Location[], spreadMs: number, digest: string): Promise<void> {
+  await Promise.all(
+    locations.map(async (location) => {
+      await sleep(Math.random() * spreadMs);
+      for (let pass = 0; pass < 3; pass++) {
+        for (const reader of location.readers) await reader.revoked(digest);
+        await sleep(1100);
+      }
+    }),
+  );
+}
+
 /** "Feed unavailable" lines of every location so far, by the error's kind (FeedTimeout, ...). */
 export const outageKinds: Record<string, number> = {};
 

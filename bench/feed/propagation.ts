@@ -59,6 +59,8 @@ export interface PropagationFigures {
 
 export interface PropagationSize {
   locations: number;
+  /** With the feed, locations fill their copies at random moments over this long first. */
+  warmMs: number;
   readersPerLocation: number;
   revocations: number;
   spreadMs: number;
@@ -82,8 +84,10 @@ export async function propagation(
   const controls = await Promise.all(
     (mode === "feed" ? [0, 1] : [0]).map((i) => hashToken(benchToken(runId, "control", first + i))),
   );
-  // The locations need a moment to start; the revocations begin after it.
-  const startAt = Date.now() + 1500;
+  // The locations fill their copies first (feed: at random moments over `warmMs`, then a few
+  // intervals), and need a moment to start; the revocations begin after it.
+  const warmMs = mode === "feed" ? size.warmMs : 0;
+  const startAt = Date.now() + 1500 + (mode === "feed" ? warmMs + 4000 : 0);
   const schedule = randomTimes(size.revocations, startAt, size.spreadMs);
   const endAt = startAt + size.spreadMs + size.tailMs + (mode === "kv" ? lagMs : 0);
 
@@ -103,6 +107,7 @@ export async function propagation(
       leadMs: mode === "feed" ? 2000 : 500,
       periodMs: size.periodMs,
       recheckMs: mode === "feed" ? 1000 : 2000,
+      warmMs,
       endAt,
     }),
     revokeOnSchedule(runtime, runId, "propagation", indices, schedule),

@@ -5,7 +5,8 @@
  * observations; the runner issues the revocations itself and computes every figure.
  * @module
  */
-import { buildLocations, kvReadsOf, type LocationsSpec, outageKinds, sleep } from "./locations.worker";
+import { zeroFeedCounts } from "../workers/feed-counter";
+import { buildLocations, kvReadsOf, type LocationsSpec, outageKinds, sleep, warm } from "./locations.worker";
 
 export interface PropagationSpec extends LocationsSpec {
   /** Digests of the tokens the runner revokes, and when it means to send each `DELETE` (epoch ms). */
@@ -19,6 +20,8 @@ export interface PropagationSpec extends LocationsSpec {
   periodMs: number;
   /** A token a reader already refuses is checked again this often (it must stay refused). */
   recheckMs: number;
+  /** With the feed, the locations fill their copies at random moments over this long first (`warm`). */
+  warmMs: number;
   endAt: number;
 }
 
@@ -29,6 +32,11 @@ export interface PropagationSpec extends LocationsSpec {
  */
 export async function propagation(env: Env, spec: PropagationSpec) {
   const { locations, kvName } = buildLocations(env, spec);
+  if (spec.mode === "feed" && spec.controls[0]) {
+    await warm(locations, spec.warmMs, spec.controls[0]);
+    // The first fills are not the run's object requests.
+    for (const location of locations) Object.assign(location.feed, zeroFeedCounts());
+  }
   const kvBefore = kvReadsOf(kvName);
   const tokens = spec.digests.length;
   // Per location, reader and token: when the first "revoked" answer came back, and when the last

@@ -80,16 +80,17 @@ export async function steadyState(
   runtime: Runtime,
   runId: string,
   size: SteadySize,
-  where: { locations: number; readersPerLocation: number; distanceMs: number[] },
+  where: { locations: number; readersPerLocation: number; warmMs: number; distanceMs: number[] },
   { kind, preload }: { kind: TokenKind; preload: number },
 ): Promise<SteadyFigures> {
-  const { locations, readersPerLocation, distanceMs } = where;
+  const { locations, readersPerLocation, distanceMs, warmMs } = where;
   const revoked = Math.round(size.tokens * size.revokedShare);
   await seedTargets(runtime.urls.revocation, runId, kind, { first: 0, count: revoked });
   const admin = <T>(op: string, args: unknown[] = []) => post<T>(`${runtime.urls.locations}/feed-admin`, { op, args });
   if (preload > 0) await admin("benchPreload", [preload]);
   const snapshot = await admin<SteadyFigures["snapshot"]>("benchCompleteSnapshot");
-  const startAt = Date.now() + 2000;
+  // The locations fill their copies first, at random moments over `warmMs`, then a few intervals.
+  const startAt = Date.now() + 2000 + warmMs + 4000;
   // Revocations over the first slices, so lookups come before and after each, and later slices show
   // whether the figures have settled.
   const span = size.sliceSeconds * size.revokeOverSlices * 1000;
@@ -110,6 +111,7 @@ export async function steadyState(
       schedule,
       zipfExponent: ZIPF_EXPONENT,
       seed: Math.floor(Math.random() * 2 ** 31),
+      warmMs,
       startAt,
       lookupsPerSecond: size.lookupsPerSecond,
       sliceSeconds: size.sliceSeconds,

@@ -5,9 +5,11 @@
  * the longest run allowed has passed. Reports raw counts per slice; the runner judges.
  * @module
  */
+
+import { hashToken } from "../../src/token";
 import { random, zipf } from "../stats";
 import { type FeedCounts, zeroFeedCounts } from "../workers/feed-counter";
-import { buildLocations, kvReadsOf, type LocationsSpec, outageKinds, sleep } from "./locations.worker";
+import { buildLocations, kvReadsOf, type LocationsSpec, outageKinds, sleep, warm } from "./locations.worker";
 
 export interface SteadySpec extends LocationsSpec {
   runId: string;
@@ -20,6 +22,8 @@ export interface SteadySpec extends LocationsSpec {
   schedule: number[];
   zipfExponent: number;
   seed: number;
+  /** The locations fill their copies at random moments over this long first (`warm`). */
+  warmMs: number;
   startAt: number;
   /** Lookups a second, spread evenly. */
   lookupsPerSecond: number;
@@ -66,13 +70,8 @@ export async function steady(env: Env, spec: SteadySpec) {
   const tokens = Array.from({ length: spec.tokens }, (_, i) => `bench.${spec.runId}.${spec.kind}.${i}`);
   const readers = locations.flatMap((location) => location.readers);
 
-  // The first fill of every location's copy (the closed segments the object already holds), counted
-  // apart: each reader asks once, about a token no one revokes.
-  await Promise.all(readers.map((reader) => reader.lookup.isRevoked(`bench.${spec.runId}.control.0`)));
-  // A cold isolate fetches the snapshot at once but no lookup waits for it: give the fetches time to
-  // land, so the first fill counts them.
-  await sleep(3000);
-  await Promise.all(readers.map((reader) => reader.lookup.isRevoked(`bench.${spec.runId}.control.0`)));
+  // The first fill of every location's copy and snapshot, counted apart (a token no one revokes).
+  await warm(locations, spec.warmMs, await hashToken(`bench.${spec.runId}.control.0`));
   const firstFill = locations.map((l) => ({ ...l.feed }));
   for (const location of locations) Object.assign(location.feed, zeroFeedCounts());
 
@@ -112,7 +111,10 @@ export async function steady(env: Env, spec: SteadySpec) {
     const planned = Math.round(spec.lookupsPerSecond * spec.sliceSeconds);
     let issued = 0;
     const inFlight = new Set<Promise<void>>();
-    while (issued < planned) {
+    // The longest run allowed is a hard bound: a slice the machine cannot keep pace with is cut short
+    // there (and the run is then not converged), rather than running on for many minutes.
+    const deadline = startedAt + spec.maxSeconds * 1000;
+    while (issued < planned && Date.now() < deadline) {
       const tick = Date.now();
       const due = Math.min(planned, Math.ceil((spec.lookupsPerSecond * (tick - sliceStart)) / 1000));
       for (; issued < due && inFlight.size < MAX_IN_FLIGHT; issued++) {
@@ -131,6 +133,7 @@ export async function steady(env: Env, spec: SteadySpec) {
       kvReads: kvReadsOf(kvName) - kvBefore,
       feed,
     });
+    if (issued < planned) break;
     const [a, b] = slices.slice(-2).map((s) => s.kvReads / s.lookups);
     converged = slices.length >= 2 && agree(a!, b!, spec.tolerance, spec.absoluteTolerance);
   }
