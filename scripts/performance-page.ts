@@ -59,7 +59,9 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
   the log's window in the object after a snapshot holds them, and its cold locations see KV without
   lag (that much later, KV has long shown the records). Snapshot sizes are built by the object's own
   code in an isolate of their own (a lab instance, preloaded in bulk); their memory is the workerd
-  process's resident peak over the build (external memory included) and the lab isolate's JS heap.
+  process's resident peak over the build (its high-water mark reset just before; external memory
+  included), beside the lab isolate's JS heap sampled through the inspector (the build runs in one
+  synchronous stretch, so those samples land around it, not inside it).
 - **Steady state means converged.** The steady run goes in slices of equal time until two
   consecutive slices' KV reads per lookup differ by less than 10% (or by less than 0.001), at most
   the longest run shown; a full run that does not converge is a problem. The last slice is the

@@ -156,7 +156,7 @@ export function formatFeed(results: FeedResults): string {
           "build ms",
           "build + store ms",
           "process peak MiB over the build",
-          "lab heap before / peak MiB",
+          "lab JS heap before / highest sampled MiB",
           "bulk preload s",
         ],
         ...z.sizes.map((size) => [

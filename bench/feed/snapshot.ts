@@ -22,7 +22,10 @@ export interface SnapshotSize {
   wallMs: number;
   /** Resident memory the workerd process added at its peak during the build, over what it held before. */
   peakRssMiB: number;
-  /** The lab isolate's JS heap: largest sample during the build, and before it (after a collection). */
+  /**
+   * The lab isolate's JS heap before the build (after a collection) and the largest sample taken while
+   * it ran: the build is one synchronous stretch, so the samples land around it, not inside it.
+   */
   heapBeforeMiB: number;
   heapPeakMiB: number;
 }
