@@ -3,7 +3,7 @@
  * means, the targets and verdicts, the measuring rules, the commit and machine, memory, cost at
  * scale). `--check` writes nothing and exits non-zero when the committed page differs from it, or
  * when the results do not describe this code: no commit recorded, a dirty tree, or a commit that
- * differs from HEAD in more than the results and the page.
+ * differs from HEAD in what the figures depend on (src, packages, bench, wrangler.toml, the lockfile).
  * @module
  */
 import { execFileSync } from "node:child_process";
@@ -226,6 +226,14 @@ ${problemsSection(results)}
 `;
 }
 
+/**
+ * What the figures depend on: the worker, the client package, the bench and the runtime's versions.
+ * A later change to tests, docs or CI does not make them stale; a change to any of these does.
+ */
+const MEASURED = ["src/", "packages/", "bench/", "wrangler.toml", "package-lock.json", "tsconfig.json"];
+const measured = (path: string) =>
+  path !== RESULTS_PATH && !path.startsWith("bench/test/") && MEASURED.some((p) => path === p || path.startsWith(p));
+
 /** Why the committed results do not describe the code at HEAD, if they do not. */
 export function staleness(results: Results, diff: (sha: string) => string[]): string[] {
   const commit = results.commit as { sha: string; dirty: boolean; dirtyFiles: string[] } | undefined;
@@ -238,10 +246,10 @@ export function staleness(results: Results, diff: (sha: string) => string[]): st
   } catch {
     return [`${RESULTS_PATH} was measured at ${commit.sha}, which this clone does not have`];
   }
-  const other = changed.filter((path) => path !== RESULTS_PATH && path !== PAGE_PATH);
+  const other = changed.filter(measured);
   if (!other.length) return [];
   return [
-    `${RESULTS_PATH} was measured at ${commit.sha.slice(0, 12)}; HEAD differs from it in ${other.length} more files (${other.slice(0, 5).join(", ")}${other.length > 5 ? ", ..." : ""}): run \`npm run bench\` again`,
+    `${RESULTS_PATH} was measured at ${commit.sha.slice(0, 12)}; HEAD differs from it in ${other.length} measured files (${other.slice(0, 5).join(", ")}${other.length > 5 ? ", ..." : ""}): run \`npm run bench\` again`,
   ];
 }
 

@@ -191,14 +191,19 @@ describe("the committed results describe the code at HEAD", () => {
   const sha = "a".repeat(40);
   const at = (dirty = false) => ({ commit: { sha, dirty, dirtyFiles: dirty ? ["src/index.ts"] : [] } });
 
-  it("passes when HEAD differs from the measured commit only in the results and the page", () => {
+  it("passes when HEAD differs from the measured commit only in the results, the page, docs, tests or CI", () => {
     expect(staleness(at(), () => ["bench/results.json", "docs/performance.md"])).toEqual([]);
+    expect(staleness(at(), () => ["README.md", "docs/design.md", "test/worker/lookup.test.ts", ".ci/run"])).toEqual([]);
+    expect(staleness(at(), () => ["bench/test/conclude.test.ts"])).toEqual([]);
   });
 
   it("fails on a later change to the code, a dirty tree, or no recorded commit", () => {
     expect(staleness(at(), () => ["bench/results.json", "src/revocations/reader.ts"])[0]).toMatch(
-      /1 more files \(src\/feed\/reader.ts\)/,
+      /1 measured files \(src\/revocations\/reader.ts\)/,
     );
+    for (const path of ["packages/client/src/guard.ts", "bench/feed/index.ts", "wrangler.toml", "package-lock.json"]) {
+      expect(staleness(at(), () => [path])[0]).toMatch(/1 measured files/);
+    }
     expect(staleness(at(true), () => [])[0]).toMatch(/dirty tree \(src\/index.ts\)/);
     expect(staleness({}, () => [])[0]).toMatch(/records no commit/);
     expect(
