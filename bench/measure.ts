@@ -1,6 +1,6 @@
 /**
- * Measures one row: warm-up, then a fixed number of requests from the load process while the
- * workerd process (RSS, CPU time) and the worker isolates (JS heap) are sampled and KV is counted.
+ * Measures one pass of a row: a fixed number of requests from the load process while the workerd
+ * process (RSS, CPU time) and the worker isolates (JS heap) are sampled and KV and feed calls are counted.
  * @module
  */
 import type { ChildProcess } from "node:child_process";
@@ -10,7 +10,6 @@ import { cpuMs, sampleRss } from "./proc";
 import { formatProfile, profileDuring } from "./profile";
 import type { Runtime } from "./runtime";
 import type { Scenario } from "./scenarios";
-import { benchToken } from "./tokens";
 import { type FeedCounts, zeroFeedCounts } from "./workers/feed-counter";
 
 /** KV operations by namespace, summed over both builds of the worker. */
@@ -26,8 +25,6 @@ export interface Measurement {
   feed: FeedCalls;
   rssMiB: number[];
   heaps: HeapSeries[];
-  /** Heap of each worker isolate after the row, garbage collected, in MiB. */
-  retainedMiB: Record<string, number>;
   workerdCpuMs: number;
   /**
    * Requests of the measured pass that the runtime cancelled as hung (its log line "...your Worker's
@@ -63,13 +60,15 @@ export class Bench {
     return HeapWatch.open(runtime.inspectorUrl, /^core:user:/);
   }
 
-  /** `warmup` requests, counters reset, then `amount` requests measured. */
-  async measure(scenario: Scenario, warmup: number, amount: number): Promise<Measurement> {
-    const { runtime } = this.options;
-    if (scenario.expectBody !== undefined) await this.checkBody(scenario);
-    await this.load(scenario, warmup);
-    await this.counts(true);
+  /** `amount` requests, not measured: the row's isolates warm, its tokens seen once. */
+  async warm(scenario: Scenario, amount: number): Promise<LoadResult> {
+    return this.load(scenario, amount);
+  }
 
+  /** Counters reset, then one measured pass of `amount` requests (one round of a row). */
+  async measure(scenario: Scenario, amount: number): Promise<Measurement> {
+    const { runtime } = this.options;
+    await this.counts(true);
     const rss = sampleRss(runtime.workerdPid);
     const heaps = this.heaps.sample();
     const hungBefore = this.options.hungSoFar?.() ?? 0;
@@ -85,11 +84,15 @@ export class Bench {
       feed,
       rssMiB,
       heaps: sampled,
-      retainedMiB: await this.heaps.retained(),
       workerdCpuMs,
       // Read last: the runtime's log line can arrive after the response it cancelled.
       hung: (this.options.hungSoFar?.() ?? 0) - hungBefore,
     };
+  }
+
+  /** Each worker isolate's heap after a full collection, MiB: what it still holds once requests are over. */
+  retained(): Promise<Record<string, number>> {
+    return this.heaps.retained();
   }
 
   /** One more pass of `amount` requests with every worker isolate under the CPU profiler; returns the report. */
@@ -167,23 +170,5 @@ export class Bench {
       }
     }
     return { kv: sum, feed };
-  }
-
-  /** The RPC rows answer with what the lookup returned: check it once, so a wrong answer fails fast. */
-  private async checkBody(scenario: Scenario): Promise<void> {
-    const { runtime, runId } = this.options;
-    const headers: Record<string, string> = {};
-    const { auth } = scenario;
-    if (auth) headers["X-Auth-Token"] = "raw" in auth ? auth.raw : benchToken(runId, auth.kind, auth.index);
-    const response = await fetch(`${runtime.urls[scenario.worker]}${scenario.path}`, {
-      method: scenario.method,
-      headers,
-    });
-    const body = await response.text();
-    if (response.status !== scenario.expectStatus || body !== scenario.expectBody) {
-      throw new Error(
-        `${scenario.id}: expected ${scenario.expectStatus} "${scenario.expectBody}", got ${response.status} "${body.slice(0, 200)}"`,
-      );
-    }
   }
 }

@@ -3,7 +3,7 @@
  * and the CPU time it used (all its threads), which a shared machine's noise disturbs far less than req/s.
  * @module
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
 /** The workerd process Miniflare started as a child of this process, if there is one. */
 export function findWorkerdPid(parent = process.pid): number | undefined {
@@ -28,6 +28,11 @@ export function memoryOf(pid: number): { rssMiB: number; anonMiB: number; fileMi
   const mib = (field: string) =>
     Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) / 1024;
   return { rssMiB: mib("VmRSS"), anonMiB: mib("RssAnon"), fileMiB: mib("RssFile"), hwmMiB: mib("VmHWM") };
+}
+
+/** Resets the process's resident high-water mark (VmHWM) to its current RSS, so the next peak is measured alone. */
+export function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, "5");
 }
 
 const CLOCK_TICKS_PER_SECOND = 100;

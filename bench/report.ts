@@ -1,12 +1,16 @@
 /**
- * Turns measurements into rows, the printed table, the target verdicts and `bench/results.json`.
+ * Turns the passes of a row (one per round, each beside its ceiling's) into a row of the table:
+ * figures, ratios with their spread over the rounds, KV and feed calls against the contract, problems.
  * @module
  */
-import { type HeapSummary, summarizeHeap } from "./heap";
+import { type HeapSeries, type HeapSummary, summarizeHeap } from "./heap";
 import type { LoadResult } from "./load";
 import type { Counts, Measurement } from "./measure";
 import { type RssSummary, summarize } from "./proc";
 import { type FeedExpectation, feedCallsOf, isolateOf, type Scenario } from "./scenarios";
+import { percentile, type Repeated, repeated } from "./stats";
+import type { Target } from "./verdict";
+import { zeroFeedCounts } from "./workers/feed-counter";
 
 /** One measured row. */
 export interface Row {
@@ -15,12 +19,19 @@ export interface Row {
   bindings: Scenario["bindings"] | null;
   ceiling: string | null;
   load: LoadResult;
-  /** Requests/s over its ceiling's requests/s, measured in the same run. */
+  /** Requests/s over its ceiling's requests/s in the same round: the median over the rounds. */
   ratio: number | null;
+  /** That ratio round by round: median, range, values. */
+  ratioRounds: Repeated | null;
+  /** Requests/s of each round. */
+  requestsPerSecondRounds: number[];
   /** CPU time of the whole workerd process (worker, simulated bindings, HTTP) per request. */
   workerdCpuUsPerRequest: number;
-  /** The ceiling's CPU time a request over this row's: the ratio with the machine's noise taken out. */
+  /** The ceiling's CPU time a request over this row's (median over the rounds): the ratio with less of the machine's noise. */
   cpuRatio: number | null;
+  cpuRatioRounds: Repeated | null;
+  /** Answers the sibling found wrong (its `409`s): a lookup that said the wrong thing under load. */
+  wrongAnswers: number;
   tokensPerSecond: number | null;
   kv: {
     reads: number;
@@ -61,20 +72,97 @@ export interface Row {
  */
 const refreshBound = (seconds: number, freshnessSeconds: number) => 2 * (seconds / freshnessSeconds + 2) + 8;
 
-export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[], freshnessSeconds = 1): Row {
+/** One measured pass per round, summed (latency: the median round's p50, the worst round's p99 and max). */
+export function merge(passes: readonly Measurement[]): Measurement {
+  const loads = passes.map((p) => p.load);
+  const requests = loads.reduce((sum, l) => sum + l.requests, 0);
+  const seconds = loads.reduce((sum, l) => sum + l.seconds, 0);
+  const statuses: Record<string, number> = {};
+  for (const l of loads)
+    for (const [status, n] of Object.entries(l.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
+  const counts: Counts = {};
+  for (const p of passes) {
+    for (const [name, c] of Object.entries(p.counts)) {
+      counts[name] ??= { reads: 0, keysRead: 0, writes: 0 };
+      const into = counts[name];
+      into.reads += c.reads;
+      into.keysRead += c.keysRead;
+      into.writes += c.writes;
+    }
+  }
+  const feed = zeroFeedCounts();
+  for (const p of passes) for (const key of Object.keys(feed) as (keyof typeof feed)[]) feed[key] += p.feed[key];
+  const heaps = new Map<string, HeapSeries>();
+  for (const p of passes) {
+    for (const h of p.heaps) {
+      const into = heaps.get(h.isolate) ?? { isolate: h.isolate, usedMiB: [] };
+      into.usedMiB.push(...h.usedMiB);
+      heaps.set(h.isolate, into);
+    }
+  }
+  return {
+    load: {
+      requests,
+      seconds,
+      requestsPerSecond: requests / seconds,
+      latencyMs: {
+        p50: percentile(
+          loads.map((l) => l.latencyMs.p50),
+          0.5,
+        ),
+        p99: Math.max(...loads.map((l) => l.latencyMs.p99)),
+        mean: loads.reduce((sum, l) => sum + l.latencyMs.mean * l.requests, 0) / (requests || 1),
+        max: Math.max(...loads.map((l) => l.latencyMs.max)),
+      },
+      statuses,
+      errors: loads.reduce((sum, l) => sum + l.errors, 0),
+      timeouts: loads.reduce((sum, l) => sum + l.timeouts, 0),
+      tokensUsed: loads.reduce((sum, l) => sum + l.tokensUsed, 0),
+    },
+    counts,
+    feed,
+    rssMiB: passes.flatMap((p) => p.rssMiB),
+    heaps: [...heaps.values()],
+    workerdCpuMs: passes.reduce((sum, p) => sum + p.workerdCpuMs, 0),
+    hung: passes.reduce((sum, p) => sum + p.hung, 0),
+  };
+}
+
+const cpuPerRequest = (m: Measurement) => (m.workerdCpuMs * 1000) / m.load.requests;
+
+/**
+ * A row from its passes, each paired with its ceiling's pass of the same round (none for a ceiling),
+ * and each isolate's heap after the row's group, garbage collected.
+ */
+export function toRow(
+  scenario: Scenario,
+  passes: readonly Measurement[],
+  ceilingPasses: readonly Measurement[] | undefined,
+  retainedMiB: Record<string, number>,
+  freshnessSeconds = 1,
+): Row {
+  const m = merge(passes);
   const { load } = m;
   const per = (n: number) => n / load.requests;
   const total = (field: keyof Counts[string]) => Object.values(m.counts).reduce((sum, c) => sum + c[field], 0);
   const reads = per(total("reads"));
   const writes = per(total("writes"));
-  const ceiling = scenario.ceiling ? earlier.find((r) => r.id === scenario.ceiling) : undefined;
+  const paired = ceilingPasses ? passes.map((p, i) => [p, ceilingPasses[i]] as const).filter(([, c]) => c) : [];
+  const ratioRounds = ceilingPasses
+    ? repeated(paired.map(([p, c]) => p.load.requestsPerSecond / c!.load.requestsPerSecond))
+    : null;
+  const cpuRatioRounds = ceilingPasses ? repeated(paired.map(([p, c]) => cpuPerRequest(c!) / cpuPerRequest(p))) : null;
 
   const problems: string[] = [];
   // Requests the runtime cancelled as hung (a lookup once waited on another request's feed refresh
   // with no I/O of its own pending): each answers 500 or drops its connection, and is a problem.
   const hung = m.hung;
+  const wrongAnswers = load.statuses["409"] ?? 0;
   if (load.requests === 0) problems.push("no requests completed");
-  const unexpected = Object.entries(load.statuses).filter(([status]) => Number(status) !== scenario.expectStatus);
+  if (wrongAnswers > 0) problems.push(`${wrongAnswers} requests got a wrong answer (the sibling's 409)`);
+  const unexpected = Object.entries(load.statuses).filter(
+    ([status]) => Number(status) !== scenario.expectStatus && status !== "409",
+  );
   if (hung > 0) problems.push(`${hung} requests cancelled by the runtime as hung`);
   if (unexpected.length) problems.push(`unexpected statuses ${unexpected.map(([s, n]) => `${s} x${n}`).join(", ")}`);
   if (load.errors || load.timeouts) problems.push(`${load.errors} errors, ${load.timeouts} timeouts`);
@@ -94,8 +182,9 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
   }
   if (feed.record > 0) problems.push(`${feed.record} feed record() calls: no row asks for a record`);
   // Heads only: a copy also fetches each segment that closes (one per 256 appends), which a revoking
-  // row makes many of.
-  if (feed.head > refreshBound(load.seconds, freshnessSeconds)) {
+  // row makes many of. Bounded per pass, each pass its own stretch of intervals.
+  const headBound = passes.reduce((sum, p) => sum + refreshBound(p.load.seconds, freshnessSeconds), 0);
+  if (feed.head > headBound) {
     problems.push(`${feed.head} feed heads in ${load.seconds.toFixed(1)} s: more than one per interval per isolate`);
   }
   if (feed.failed > 0) problems.push(`${feed.failed} feed calls failed`);
@@ -107,9 +196,13 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
     bindings: scenario.bindings ?? null,
     ceiling: scenario.ceiling ?? null,
     load,
-    ratio: ceiling ? load.requestsPerSecond / ceiling.load.requestsPerSecond : null,
-    workerdCpuUsPerRequest: (m.workerdCpuMs * 1000) / load.requests,
-    cpuRatio: ceiling ? ceiling.workerdCpuUsPerRequest / ((m.workerdCpuMs * 1000) / load.requests) : null,
+    ratio: ratioRounds?.median ?? null,
+    ratioRounds,
+    requestsPerSecondRounds: passes.map((p) => p.load.requestsPerSecond),
+    workerdCpuUsPerRequest: cpuPerRequest(m),
+    cpuRatio: cpuRatioRounds?.median ?? null,
+    cpuRatioRounds,
+    wrongAnswers,
     tokensPerSecond: scenario.tokensPerRequest ? load.requestsPerSecond * scenario.tokensPerRequest : null,
     kv: {
       reads,
@@ -136,20 +229,13 @@ export function toRow(scenario: Scenario, m: Measurement, earlier: readonly Row[
     memory: {
       workerdRss: summarize(m.rssMiB),
       workerHeap: heaps.find((h) => h.isolate === isolateOf(scenario)) ?? null,
-      workerRetainedMiB: m.retainedMiB[isolateOf(scenario)] ?? null,
+      workerRetainedMiB: retainedMiB[isolateOf(scenario)] ?? null,
       heaps,
-      retainedMiB: m.retainedMiB,
+      retainedMiB,
     },
     problems,
     hungCancelled: hung,
   };
-}
-
-export interface Target {
-  name: string;
-  goal: string;
-  measured: string;
-  met: boolean;
 }
 
 const fixed = (value: number | undefined, digits: number) =>
@@ -162,7 +248,9 @@ function cells(row: Row): string[] {
     fixed(row.load.requestsPerSecond, 0),
     fixed(row.load.latencyMs.p50, 2),
     fixed(row.load.latencyMs.p99, 2),
-    row.ratio === null ? "ceiling" : fixed(row.ratio, 2),
+    row.ratioRounds === null
+      ? "ceiling"
+      : `${fixed(row.ratioRounds.median, 2)} (${fixed(row.ratioRounds.min, 2)}-${fixed(row.ratioRounds.max, 2)})`,
     fixed(row.workerdCpuUsPerRequest, 0),
     row.cpuRatio === null ? "ceiling" : fixed(row.cpuRatio, 2),
     row.tokensPerSecond === null ? "" : fixed(row.tokensPerSecond, 0),
@@ -180,7 +268,7 @@ const HEADER = [
   "req/s",
   "p50 ms",
   "p99 ms",
-  "x ceiling req/s",
+  "x ceiling req/s, median (range)",
   "CPU µs/req",
   "x ceiling CPU",
   "tokens/s",
@@ -234,67 +322,4 @@ export function retainedOver(rows: readonly Row[], isolate: string): RetainedHea
   const values = rows.map((r) => r.memory.retainedMiB[isolate]).filter((v): v is number => v !== undefined);
   if (values.length === 0) return null;
   return { isolate, firstMiB: values[0]!, lastMiB: values.at(-1)!, maxMiB: Math.max(...values) };
-}
-
-/** The targets of the issue, judged on this run's rows, once for each build of the worker. */
-export function judgeTargets(rows: readonly Row[], workerHeap: RetainedHeap | null): Target[] {
-  const targets: Target[] = [];
-  for (const bindings of ["miniflare", "memory"] as const) {
-    const suffix = bindings === "memory" ? "@memory" : "";
-    const row = (id: string) => rows.find((r) => r.id === `${id}${suffix}`);
-    const tag = `[${bindings}]`;
-    const ratioTarget = (id: string, name: string, goal: number) => {
-      const r = row(id);
-      if (r?.ratio == null) return;
-      targets.push({
-        name: `${name} ${tag}`,
-        goal: `>= ${goal} x ceiling`,
-        measured: `${r.ratio.toFixed(2)} x (CPU ${r.cpuRatio?.toFixed(2)} x)`,
-        met: r.ratio >= goal,
-      });
-    };
-    ratioTarget("delete-admin", "DELETE admin (feed append included) vs HTTP ceiling", 0.5);
-    // Warm: the warm-up has read each token once, so the feed copy or a reusable answer settles every call.
-    ratioTarget("isRevoked-revoked", "isRevoked (revoked), warm isolate vs RPC ceiling", 0.9);
-    ratioTarget("isRevoked-clean", "isRevoked (not revoked), warm isolate vs RPC ceiling", 0.9);
-
-    const revoked = row("isRevoked-revoked");
-    const clean = row("isRevoked-clean");
-    const many = row("checkMany-100");
-    if (revoked && clean && many?.tokensPerSecond != null) {
-      // 100 separate calls over checkMany(100)'s own mix: 10 revoked tokens, 90 not revoked.
-      const separate = 1 / (0.1 / revoked.load.requestsPerSecond + 0.9 / clean.load.requestsPerSecond);
-      const speedup = many.tokensPerSecond / separate;
-      // The same comparison in workerd CPU time: 100 calls' worth against one checkMany(100).
-      const separateCpu = 10 * revoked.workerdCpuUsPerRequest + 90 * clean.workerdCpuUsPerRequest;
-      targets.push({
-        name: `checkMany(100) vs 100 isRevoked ${tag}`,
-        goal: ">= 50 x tokens/s",
-        measured: `${speedup.toFixed(1)} x (CPU: ${(separateCpu / many.workerdCpuUsPerRequest).toFixed(1)} x)`,
-        met: speedup >= 50,
-      });
-    }
-  }
-
-  const kvMisses = rows.filter((r) => r.problems.some((p) => p.startsWith("KV") || p.startsWith("feed")));
-  targets.push({
-    name: "KV operations and feed calls per request",
-    goal: "as DESIGN section 6",
-    measured:
-      kvMisses.length === 0 ? "within the contract on every row" : `off on ${kvMisses.map((r) => r.id).join(", ")}`,
-    met: kvMisses.length === 0,
-  });
-
-  if (workerHeap) {
-    // Flat: what the worker holds once its requests are done is no more after the last row than
-    // after the first (within 10%, or half a MiB of allocator slack).
-    const growth = workerHeap.lastMiB - workerHeap.firstMiB;
-    targets.push({
-      name: "worker heap after GC, 1st row -> last",
-      goal: "flat",
-      measured: `${workerHeap.firstMiB.toFixed(2)} -> ${workerHeap.lastMiB.toFixed(2)} MiB`,
-      met: growth <= Math.max(0.5, workerHeap.firstMiB * 0.1),
-    });
-  }
-  return targets;
 }

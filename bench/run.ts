@@ -1,22 +1,29 @@
 /**
- * `npm run bench [-- --quick]`: starts the workers under Miniflare, drives each path from a separate
- * load process, and prints throughput, latency, ratio to the runtime's ceiling, KV cost and memory.
+ * `npm run bench [-- --quick] [-- --only ROW...] [-- --distance-ms 20-250]`: starts the workers under
+ * Miniflare, drives each path from a separate load process, row after ceiling over several rounds,
+ * runs the feed's figures, judges the targets and writes the results with the commit they measured.
+ * Exits non-zero on any problem, missing row or wrong answer, and in full mode on any unmet target.
  * @module
  */
-import { fork } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type FeedResults, feedProblems, feedTargets, formatFeed, runFeedBench } from "./feed";
-import { Bench } from "./measure";
+import { PAGE_PATH } from "../scripts/performance-page";
+import { conclude } from "./conclude";
+import { formatFeed } from "./feed/format";
+import { drawDistance, FEED_MODES, FEED_PARTS, type FeedResults, runFeedBench } from "./feed/index";
+import { Bench, type Measurement } from "./measure";
+import { declaredRows, selectRows } from "./plan";
 import { memoryOf, summarize } from "./proc";
-import { formatMarkdown, formatTable, formatTargets, judgeTargets, type Row, retainedOver, toRow } from "./report";
+import { formatMarkdown, formatTable, formatTargets, type Row, toRow } from "./report";
 import { startRuntime } from "./runtime";
-import { allScenarios, type Bindings, MODES, type Mode, type Scenario } from "./scenarios";
+import { allScenarios, type Bindings, groupsOf, MODES, type Mode, type Scenario } from "./scenarios";
 import { type Range, seed } from "./seed";
 import { newRunId, runMarker, type TokenKind } from "./tokens";
+import type { Problem } from "./verdict";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
@@ -24,35 +31,68 @@ const root = join(here, "..");
 const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
-    // Keep only these rows (and the ceilings, which every ratio needs); "feed" keeps the feed's figures.
+    // Keep only these rows (and their ceilings); "feed" keeps every feed part. A partial run.
     only: { type: "string", multiple: true },
-    // Rows to run once more under workerd's CPU profiler, after their measured pass.
+    // Rows to run once more under workerd's CPU profiler, after their measured rounds.
     profile: { type: "string", multiple: true },
     markdown: { type: "boolean", default: false },
-    // The full run's figures are committed (bench/results.json); a quick run keeps its own, untracked.
+    // Each simulated location's round trip to the feed's object, drawn uniformly in this range (ms).
+    "distance-ms": { type: "string", default: "20-250" },
+    // Where results go; never the committed bench/results.json unless the run is full and complete.
     out: { type: "string" },
   },
 });
 const mode: Mode = args.quick ? "quick" : "full";
-const out = args.out ?? join(here, args.quick ? "results-quick.json" : "results.json");
-const { warmup, requests, connections } = MODES[mode];
-const scenarios = allScenarios().filter((s) => !args.only || s.ceiling === undefined || args.only.includes(s.id));
+const { warmup, requests, connections, rounds } = MODES[mode];
+const declared = declaredRows();
+const selected = selectRows(args.only);
+const partial = selected.length < declared.length;
+const scenarios = allScenarios().filter((s) => selected.includes(s.id));
+const feedParts = new Set(FEED_PARTS.filter((id) => selected.includes(id)));
 const profiled = new Set(args.profile ?? []);
-const withFeed = !args.only || args.only.includes("feed");
+const [minMs, maxMs] = (args["distance-ms"].match(/^(\d+)-(\d+)$/)?.slice(1) ?? []).map(Number);
+if (minMs === undefined || maxMs === undefined || minMs > maxMs) {
+  throw new Error(`--distance-ms must be MIN-MAX in ms, for example 20-250 (got "${args["distance-ms"]}")`);
+}
+const distance = drawDistance(FEED_MODES[mode].locations.locations, minMs, maxMs);
 const amountOf = (s: Scenario) => Math.max(connections * 10, Math.round(requests * s.weight));
+const passOf = (s: Scenario) => Math.max(connections * 5, Math.round(amountOf(s) / rounds));
 const warmupOf = (s: Scenario) => Math.max(connections * 5, Math.round(warmup * s.weight));
 
-// Fresh tokens each series needs on each build: warm-up, measurement and any profile pass of every
-// row spending it. The miniflare build registers the first stretch of a series, the memory build the next.
+// Fresh tokens each series needs on each build: warm-up, every round's pass (each may overrun by a
+// few requests per connection) and any profile pass. The miniflare build registers the first
+// stretch of a series, the memory build the next.
 const poolOf = (kind: TokenKind, bindings: Bindings) =>
   scenarios
     .filter((s) => s.fresh?.kind === kind && s.bindings === bindings)
-    .reduce((sum, s) => sum + warmupOf(s) + amountOf(s) * (profiled.has(s.id) ? 2 : 1) + connections * 4, 0);
+    .reduce(
+      (sum, s) =>
+        sum +
+        warmupOf(s) +
+        connections * 4 +
+        rounds * (passOf(s) + connections * 4) +
+        (profiled.has(s.id) ? amountOf(s) : 0),
+      0,
+    );
 const rangesOf = (kind: TokenKind): Record<Bindings, Range> => {
   const miniflare = poolOf(kind, "miniflare");
   return { miniflare: { first: 0, count: miniflare }, memory: { first: miniflare, count: poolOf(kind, "memory") } };
 };
 const ranges = { target: rangesOf("target"), self: rangesOf("self") };
+
+/** The commit measured, and whether the tree differed from it (the results and the page aside). */
+function commitState() {
+  const git = (...argv: string[]) => execFileSync("git", argv, { cwd: root, encoding: "utf8" });
+  const ignored = new Set(["bench/results.json", "docs/performance.md"]);
+  // Not trimmed: each line begins with its two status columns, the first of which may be a space.
+  const dirtyFiles = git("status", "--porcelain")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => line.slice(3))
+    .filter((path) => !ignored.has(path));
+  return { sha: git("rev-parse", "HEAD").trim(), dirty: dirtyFiles.length > 0, dirtyFiles };
+}
+const commit = commitState();
 
 const runId = newRunId();
 const marker = runMarker(runId);
@@ -60,8 +100,9 @@ const log = { lines: 0, withToken: 0, hung: 0, errors: [] as string[] };
 // workerd's line for a request it cancelled because nothing of its own could ever complete it.
 const HUNG = /code had hung and would never generate a response/;
 
+const started = performance.now();
 console.log(
-  `bench (${mode}): ${scenarios.length} rows, ${connections} connections, ${warmup} warm-up + up to ${requests} requests a row`,
+  `bench (${mode}${partial ? ", partial" : ""}): ${scenarios.length} rows in ${rounds} rounds, ${feedParts.size} feed parts, ${connections} connections, ${warmup} warm-up + up to ${requests} requests a row; commit ${commit.sha.slice(0, 12)}${commit.dirty ? " (dirty)" : ""}`,
 );
 const runtime = await startRuntime({
   runId,
@@ -91,6 +132,16 @@ try {
   );
   const seeded = Object.values(ranges).reduce((sum, r) => sum + r.miniflare.count + r.memory.count, 0);
   console.log(`seeded ${seeded} registry tokens in ${((performance.now() - seeding) / 1000).toFixed(1)} s`);
+  // Each build's feed object completes its backfill from KV and builds a snapshot (bench-only set-up,
+  // as minutes after a deploy), so the rows measure lookups as they run once the snapshot has loaded.
+  // The in-memory build's lookup revocations are in the Miniflare KV too (the other build seeds the
+  // same ones), which is what its object's backfill lists.
+  for (const name of ["revocation", "revocation-memory"] as const) {
+    const response = await fetch(`${runtime.urls[name]}/__bench/complete-snapshot`, { method: "POST" });
+    if (!response.ok) throw new Error(`${name}: complete snapshot: ${response.status} ${await response.text()}`);
+    const [built] = (await response.json()) as { entries: number; bytes: number; complete: boolean }[];
+    console.log(`${name}: complete snapshot of ${built?.entries} live revocations, ${built?.bytes} bytes`);
+  }
 
   const offsets: Record<string, number> = {};
   for (const [kind, byBindings] of Object.entries(ranges)) {
@@ -98,73 +149,104 @@ try {
   }
   const bench = await Bench.start({ runtime, loader, runId, connections, offsets, hungSoFar: () => log.hung });
   const rows: Row[] = [];
+  const problems: Problem[] = [];
   const rssSeries: number[] = [];
   const profiles: string[] = [];
   try {
-    for (const scenario of scenarios) {
-      const measurement = await bench.measure(scenario, warmupOf(scenario), amountOf(scenario));
-      const row = toRow(scenario, measurement, rows, runtime.feedFreshnessSeconds);
-      rows.push(row);
-      rssSeries.push(...measurement.rssMiB);
-      const problems = row.problems.length ? `  PROBLEMS: ${row.problems.join("; ")}` : "";
-      console.log(
-        `  ${scenario.id}: ${row.load.requestsPerSecond.toFixed(0)} req/s, ${row.workerdCpuUsPerRequest.toFixed(0)} µs CPU a request${problems}`,
-      );
-      if (profiled.has(scenario.id)) profiles.push(await bench.profile(scenario, amountOf(scenario)));
+    for (const group of groupsOf(scenarios)) {
+      const members = [group.ceiling, ...group.rows];
+      try {
+        for (const s of members) await bench.warm(s, warmupOf(s));
+        // Round after round, each row's pass right after its ceiling's: the machine's noise moves
+        // both alike, and the spread over the rounds shows how much it moved.
+        const passes = new Map<string, Measurement[]>(members.map((s) => [s.id, []]));
+        for (let round = 0; round < rounds; round++) {
+          for (const s of members) passes.get(s.id)!.push(await bench.measure(s, passOf(s)));
+        }
+        const retained = await bench.retained();
+        for (const s of members) {
+          const ceiling = s === group.ceiling ? undefined : passes.get(group.ceiling.id);
+          const row = toRow(s, passes.get(s.id)!, ceiling, retained, runtime.feedFreshnessSeconds);
+          rows.push(row);
+          rssSeries.push(...passes.get(s.id)!.flatMap((p) => p.rssMiB));
+          const spread = row.ratioRounds
+            ? `, ${row.ratioRounds.median.toFixed(2)} x ceiling (${row.ratioRounds.min.toFixed(2)}-${row.ratioRounds.max.toFixed(2)})`
+            : "";
+          const trouble = row.problems.length ? `  PROBLEMS: ${row.problems.join("; ")}` : "";
+          console.log(
+            `  ${s.id}: ${row.load.requestsPerSecond.toFixed(0)} req/s${spread}, ${row.workerdCpuUsPerRequest.toFixed(0)} µs CPU a request${trouble}`,
+          );
+        }
+        for (const s of members) if (profiled.has(s.id)) profiles.push(await bench.profile(s, amountOf(s)));
+      } catch (error) {
+        // The group's rows get no result (the run is then incomplete); the reason is a problem.
+        const message = `crashed: ${error instanceof Error ? error.message : String(error)}`;
+        for (const s of members) if (!rows.some((r) => r.id === s.id)) problems.push({ area: s.id, message });
+        console.log(`  group ${group.ceiling.id} CRASHED: ${message}`);
+      }
     }
   } finally {
     bench.close();
   }
+  for (const row of rows) for (const message of row.problems) problems.push({ area: row.id, message });
 
   // The feed's figures, after the rows: they need the inspector sessions the rows held.
-  let feed: FeedResults | undefined;
-  if (withFeed) {
-    console.log("revocation feed (docs/design.md §8):");
-    feed = await runFeedBench(runtime, runId, mode);
+  let feed: FeedResults | null = null;
+  if (feedParts.size) {
+    console.log(
+      `revocation feed (docs/design.md §8), object ${distance.minMs}-${distance.maxMs} ms from each location:`,
+    );
+    const result = await runFeedBench(runtime, runId, { mode, parts: feedParts, distance });
+    feed = result.feed;
+    problems.push(...result.problems);
   }
+  if (log.withToken) problems.push({ area: "run", message: `${log.withToken} worker log lines hold a bench token` });
 
-  const workerHeap = retainedOver(
-    rows.filter((r) => r.bindings === "miniflare"),
-    "core:user:token-revocation",
-  );
-  const targets = [...judgeTargets(rows, workerHeap), ...(feed ? feedTargets(feed) : [])];
   const { hwmMiB } = memoryOf(runtime.workerdPid);
-  const problems = [
-    ...rows.flatMap((r) => r.problems.map((p) => `${r.id}: ${p}`)),
-    ...(feed ? feedProblems(feed).map((p) => `feed: ${p}`) : []),
-    ...(log.withToken ? [`${log.withToken} worker log lines hold a bench token`] : []),
-  ];
+  const seconds = (performance.now() - started) / 1000;
+  const { results, out, page, exitCode } = conclude(
+    {
+      mode,
+      declared,
+      selected,
+      rows,
+      feed,
+      problems,
+      meta: {
+        commit,
+        requested: { only: args.only ?? null },
+        seconds,
+        machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown" },
+        versions: versions(),
+        load: { tool: "autocannon", connections, warmup, requests, rounds },
+        distance,
+        memory: { workerdHwmMiB: hwmMiB, workerdRss: summarize(rssSeries) },
+        logs: { lines: log.lines, withBenchToken: log.withToken, cancelledAsHung: log.hung },
+      },
+    },
+    { benchDir: here, root, out: args.out },
+  );
+  const { targets, failures: reasons } = results;
 
   for (const profile of profiles) console.log(`\n${profile}`);
   console.log(`\n${formatTable(rows)}\n`);
   if (feed) console.log(`${formatFeed(feed)}\n`);
-  console.log(`${formatTargets(targets)}\n`);
+  // A partial run prints only the targets it could judge (the results keep them all).
+  console.log(`${formatTargets(partial ? targets.filter((t) => !t.measured.startsWith("missing rows")) : targets)}\n`);
   console.log(
-    `workerd peak RSS (VmHWM) ${hwmMiB.toFixed(1)} MiB; ${log.lines} worker log lines, ${log.withToken} holding a bench token`,
+    `workerd peak RSS (VmHWM) ${hwmMiB.toFixed(1)} MiB; ${log.lines} worker log lines, ${log.withToken} holding a bench token; ${seconds.toFixed(0)} s`,
   );
-
   if (args.markdown) console.log(`\n${formatMarkdown(rows)}\n`);
-
-  const results = {
-    date: new Date().toISOString(),
-    mode,
-    machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown" },
-    versions: versions(),
-    load: { tool: "autocannon", connections, warmup, requests },
-    rows,
-    feed: feed ?? null,
-    targets,
-    memory: { workerdHwmMiB: hwmMiB, workerdRss: summarize(rssSeries), workerHeap },
-    logs: { lines: log.lines, withBenchToken: log.withToken, cancelledAsHung: log.hung },
-    problems,
-  };
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results written to ${out}`);
-  if (problems.length) {
-    console.error(`\nbench FAILED:\n  ${problems.join("\n  ")}`);
+  console.log(`results written to ${out}${page ? `; ${PAGE_PATH} regenerated from them` : ""}`);
+  if (exitCode) {
+    console.error(`\nbench FAILED (${mode}):\n  ${reasons.join("\n  ")}`);
     if (log.errors.length) console.error(`worker errors:\n  ${log.errors.join("\n  ")}`);
-    process.exitCode = 1;
+  } else {
+    console.log(
+      `bench passed (${mode}${mode === "quick" ? ": no problem, no missing row, no wrong answer; speed not judged" : ""})`,
+    );
   }
+  process.exitCode = exitCode;
 } finally {
   loader.disconnect();
   loader.kill();

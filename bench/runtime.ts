@@ -28,7 +28,7 @@ export const PORTS = {
   stages: 8795,
   locations: 8796,
   "heap-probe": 8797,
-  "feed-repro": 8798,
+  "snapshot-lab": 8798,
   inspector: 9240,
 } as const;
 
@@ -38,27 +38,21 @@ export interface RuntimeOptions {
   inspector?: boolean;
   /** Every line workerd writes (the worker's logs). */
   onLog: (line: string) => void;
-  /** Also start `workers/feed-repro.ts` (for `bench/repro-feed.ts`). */
-  repro?: boolean;
 }
 
 export interface Runtime {
   urls: Record<WorkerName, string>;
   workerdPid: number;
   inspectorUrl?: string;
-  /** `FEED_FRESHNESS` of the shipped configuration, in seconds. */
+  /** `FEED_FRESHNESS` and `FEED_WINDOW` of the shipped configuration, in seconds. */
   feedFreshnessSeconds: number;
+  feedWindowSeconds: number;
   /** Bundle paths by worker, for attributing profile samples to source modules. */
   bundles: Record<string, string>;
   dispose(): Promise<void>;
 }
 
-export async function startRuntime({
-  runId,
-  inspector = false,
-  onLog,
-  repro = false,
-}: RuntimeOptions): Promise<Runtime> {
+export async function startRuntime({ runId, inspector = false, onLog }: RuntimeOptions): Promise<Runtime> {
   const scratch = mkdtempSync(join(tmpdir(), "token-revocation-bench-"));
   const bundles = await bundleWorkers(
     {
@@ -68,8 +62,8 @@ export async function startRuntime({
       sibling: join(here, "workers/sibling.ts"),
       stages: join(here, "workers/stages.ts"),
       locations: join(here, "workers/locations.ts"),
-      "heap-probe": join(here, "workers/heap-probe.ts"),
-      ...(repro ? { "feed-repro": join(here, "workers/feed-repro.ts") } : {}),
+      "heap-probe": join(here, "feed/memory.worker.ts"),
+      "snapshot-lab": join(here, "workers/snapshot-lab.ts"),
     },
     join(scratch, "bundles"),
   );
@@ -136,7 +130,7 @@ export async function startRuntime({
         unsafeDirectSockets: socket(PORTS.stages),
       },
       {
-        // Simulated locations reading the real worker's feed object and KV namespace (bench/feed.ts).
+        // Simulated locations reading the real worker's feed object and KV namespace (bench/feed/).
         name: "locations",
         ...module("locations"),
         compatibilityDate,
@@ -154,24 +148,17 @@ export async function startRuntime({
         compatibilityFlags,
         unsafeDirectSockets: socket(PORTS["heap-probe"]),
       },
-      ...(repro
-        ? [
-            {
-              name: "feed-repro",
-              ...module("feed-repro"),
-              compatibilityDate,
-              compatibilityFlags,
-              kvNamespaces: workerOptions.kvNamespaces,
-              durableObjects: {
-                REVOCATION_FEED: { className: "RevocationFeed", scriptName: "token-revocation" },
-                // Another deployment's feed: the in-memory build's own object.
-                OTHER_FEED: { className: "RevocationFeed", scriptName: "token-revocation-memory" },
-              },
-              bindings: workerOptions.bindings,
-              unsafeDirectSockets: socket(PORTS["feed-repro"]),
-            },
-          ]
-        : []),
+      {
+        // An isolate of its own for the snapshot figures: lab instances of the feed object only.
+        name: "snapshot-lab",
+        ...module("snapshot-lab"),
+        compatibilityDate,
+        compatibilityFlags,
+        kvNamespaces: workerOptions.kvNamespaces,
+        durableObjects: { LAB: { className: "RevocationFeed", useSQLite: true } },
+        bindings: workerOptions.bindings,
+        unsafeDirectSockets: socket(PORTS["snapshot-lab"]),
+      },
       {
         name: "sibling",
         ...module("sibling"),
@@ -200,11 +187,12 @@ export async function startRuntime({
       stages: url(PORTS.stages),
       locations: url(PORTS.locations),
       "heap-probe": url(PORTS["heap-probe"]),
-      "feed-repro": url(PORTS["feed-repro"]),
+      "snapshot-lab": url(PORTS["snapshot-lab"]),
     },
     workerdPid,
     bundles,
     feedFreshnessSeconds: Number((workerOptions.bindings as Record<string, unknown> | undefined)?.FEED_FRESHNESS ?? 1),
+    feedWindowSeconds: Number((workerOptions.bindings as Record<string, unknown> | undefined)?.FEED_WINDOW ?? 600),
     ...(inspector ? { inspectorUrl: `http://127.0.0.1:${PORTS.inspector}` } : {}),
     async dispose() {
       await mf.dispose();

@@ -13,7 +13,7 @@ export type WorkerName =
   | "sibling"
   | "locations"
   | "heap-probe"
-  | "feed-repro";
+  | "snapshot-lab";
 
 /** The two ways the real worker runs: on Miniflare's simulated bindings, or with them in memory. */
 export type Bindings = "miniflare" | "memory";
@@ -52,8 +52,6 @@ export interface Scenario {
   headers?: Record<string, string>;
   fresh?: Omit<NonNullable<LoadSpec["fresh"]>, "first">;
   expectStatus: number;
-  /** Body the path must answer with, checked once before the load (RPC rows). */
-  expectBody?: string;
   /** The row this one is a ratio of; none for the ceilings themselves. */
   ceiling?: string;
   /** Tokens answered per request (checkMany), for tokens/s. */
@@ -71,9 +69,12 @@ export interface Scenario {
 export const ADMIN_INDEX = 0;
 export const REVOKED_LOOKUP_INDEX = 0;
 export const CLEAN_LOOKUP_INDEX = 1;
-/** Every tenth lookup token is revoked, so checkMany(100) finds 10 and checkMany(1,000) finds 100. */
+/**
+ * Every tenth lookup token is revoked, so checkMany(100) finds 10 and checkMany(1,000) finds 100; the
+ * pool rows draw from all of them (the sibling knows which answer each must get: `workers/sibling.ts`).
+ */
 export const LOOKUP_REVOKED_EVERY = 10;
-export const LOOKUP_TOKENS = 1000;
+export const LOOKUP_TOKENS = 10_000;
 
 export const HTTP_SCENARIOS: Scenario[] = [
   {
@@ -195,29 +196,31 @@ export const HTTP_SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * The sibling answers `200` only when every answer is the expected one (`expect=true|false`, or by
+ * the lookup series' rule), `409` otherwise: a wrong answer under load is an unexpected status.
+ */
 export const RPC_SCENARIOS: Scenario[] = [
   {
     id: "rpc-ceiling",
-    label: "RPC ceiling: isRevoked -> false",
+    label: "RPC ceiling: isRevoked -> false, one token",
     worker: "sibling",
     method: "GET",
-    path: "/ceiling/isRevoked",
+    path: "/ceiling/isRevoked?expect=false",
     auth: { kind: "lookup", index: CLEAN_LOOKUP_INDEX },
     expectStatus: 200,
-    expectBody: "false",
     tokensPerRequest: 1,
     kv: { reads: 0, writes: 0 },
     weight: 1,
   },
   {
     id: "isRevoked-revoked",
-    label: "isRevoked, revoked token",
+    label: "isRevoked, one revoked token",
     worker: "sibling",
     method: "GET",
-    path: "/lookup/isRevoked",
+    path: "/lookup/isRevoked?expect=true",
     auth: { kind: "lookup", index: REVOKED_LOOKUP_INDEX },
     expectStatus: 200,
-    expectBody: "true",
     ceiling: "rpc-ceiling",
     bindings: "miniflare",
     tokensPerRequest: 1,
@@ -227,14 +230,38 @@ export const RPC_SCENARIOS: Scenario[] = [
   },
   {
     id: "isRevoked-clean",
-    label: "isRevoked, not revoked",
+    label: "isRevoked, one token not revoked",
     worker: "sibling",
     method: "GET",
-    path: "/lookup/isRevoked",
+    path: "/lookup/isRevoked?expect=false",
     auth: { kind: "lookup", index: CLEAN_LOOKUP_INDEX },
     expectStatus: 200,
-    expectBody: "false",
     ceiling: "rpc-ceiling",
+    bindings: "miniflare",
+    tokensPerRequest: 1,
+    kv: { reads: 1, writes: 0 },
+    weight: 0.5,
+    memoryWeight: 1,
+  },
+  {
+    id: "rpc-ceiling-pool",
+    label: `RPC ceiling: isRevoked -> false, a pool of ${LOOKUP_TOKENS.toLocaleString("en")} tokens`,
+    worker: "sibling",
+    method: "GET",
+    path: `/ceiling/isRevoked?pool=${LOOKUP_TOKENS}&expect=false`,
+    expectStatus: 200,
+    tokensPerRequest: 1,
+    kv: { reads: 0, writes: 0 },
+    weight: 1,
+  },
+  {
+    id: "isRevoked-pool",
+    label: `isRevoked, a pool of ${LOOKUP_TOKENS.toLocaleString("en")} tokens (1 in ${LOOKUP_REVOKED_EVERY} revoked)`,
+    worker: "sibling",
+    method: "GET",
+    path: `/lookup/isRevoked?pool=${LOOKUP_TOKENS}`,
+    expectStatus: 200,
+    ceiling: "rpc-ceiling-pool",
     bindings: "miniflare",
     tokensPerRequest: 1,
     kv: { reads: 1, writes: 0 },
@@ -246,9 +273,8 @@ export const RPC_SCENARIOS: Scenario[] = [
     label: "RPC ceiling: checkMany(100) -> all false",
     worker: "sibling",
     method: "GET",
-    path: "/ceiling/checkMany?n=100",
+    path: "/ceiling/checkMany?n=100&expect=false",
     expectStatus: 200,
-    expectBody: "0",
     tokensPerRequest: 100,
     kv: { reads: 0, writes: 0 },
     weight: 0.5,
@@ -260,7 +286,6 @@ export const RPC_SCENARIOS: Scenario[] = [
     method: "GET",
     path: "/lookup/checkMany?n=100",
     expectStatus: 200,
-    expectBody: "10",
     // Its own shape of ceiling: the same 100 tokens over RPC to a method that only answers.
     ceiling: "rpc-ceiling-many-100",
     bindings: "miniflare",
@@ -270,13 +295,27 @@ export const RPC_SCENARIOS: Scenario[] = [
     memoryWeight: 0.5,
   },
   {
+    id: "isRevoked-seq-100",
+    label: "100 isRevoked one after another in one request (checkMany(100)'s baseline)",
+    worker: "sibling",
+    method: "GET",
+    path: "/lookup/isRevoked-seq?n=100",
+    expectStatus: 200,
+    // Alternated with checkMany(100) and its ceiling: the speed-up is their ratio, round by round.
+    ceiling: "rpc-ceiling-many-100",
+    bindings: "miniflare",
+    tokensPerRequest: 100,
+    kv: { reads: 100, writes: 0 },
+    weight: 0.02,
+    memoryWeight: 0.05,
+  },
+  {
     id: "rpc-ceiling-many-1000",
     label: "RPC ceiling: checkMany(1,000) -> all false",
     worker: "sibling",
     method: "GET",
-    path: "/ceiling/checkMany?n=1000",
+    path: "/ceiling/checkMany?n=1000&expect=false",
     expectStatus: 200,
-    expectBody: "0",
     tokensPerRequest: 1000,
     kv: { reads: 0, writes: 0 },
     weight: 0.25,
@@ -288,7 +327,6 @@ export const RPC_SCENARIOS: Scenario[] = [
     method: "GET",
     path: "/lookup/checkMany?n=1000",
     expectStatus: 200,
-    expectBody: "100",
     ceiling: "rpc-ceiling-many-1000",
     bindings: "miniflare",
     tokensPerRequest: 1000,
@@ -305,7 +343,9 @@ export const MEMORY_VARIANTS = [
   "reject-401-unknown",
   "isRevoked-revoked",
   "isRevoked-clean",
+  "isRevoked-pool",
   "checkMany-100",
+  "isRevoked-seq-100",
   "checkMany-1000",
 ];
 
@@ -347,9 +387,29 @@ export function allScenarios(): Scenario[] {
   );
 }
 
-/** Requests per row (times its weight) and the warm-up before each, by mode. */
+/** A ceiling and the rows measured against it: measured together, round after round. */
+export interface Group {
+  ceiling: Scenario;
+  rows: Scenario[];
+}
+
+/** `scenarios` grouped by their ceiling, in order; a row whose ceiling is not among them stands alone. */
+export function groupsOf(scenarios: readonly Scenario[]): Group[] {
+  const groups: Group[] = [];
+  for (const s of scenarios) {
+    const group = s.ceiling ? groups.find((g) => g.ceiling.id === s.ceiling) : undefined;
+    if (group) group.rows.push(s);
+    else groups.push({ ceiling: s, rows: [] });
+  }
+  return groups;
+}
+
+/**
+ * Requests per row (times its weight) and the warm-up before each, by mode; the requests are split
+ * over `rounds` passes, each row's pass following its ceiling's.
+ */
 export const MODES = {
-  quick: { warmup: 100, requests: 400, connections: 8 },
-  full: { warmup: 1000, requests: 8000, connections: 8 },
+  quick: { warmup: 100, requests: 400, connections: 8, rounds: 2 },
+  full: { warmup: 1000, requests: 8000, connections: 8, rounds: 5 },
 } as const;
 export type Mode = keyof typeof MODES;

@@ -103,7 +103,7 @@ export async function seedAdmin(workerUrl: string, runId: string): Promise<void>
   await put(workerUrl, "TOKENS", await registryEntries(runId, "admin", { first: 0, count: 1 }, "identity:admin", 1));
 }
 
-/** Registers a stretch of a series as ordinary users' tokens, for an admin to revoke (bench/feed.ts). */
+/** Registers a stretch of a series as ordinary users' tokens, for an admin to revoke (bench/feed/). */
 export async function seedTargets(workerUrl: string, runId: string, kind: TokenKind, range: Range): Promise<void> {
   await put(workerUrl, "TOKENS", await registryEntries(runId, kind, range, "identity:default", 1000));
 }

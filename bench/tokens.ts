@@ -12,11 +12,14 @@ export type TokenKind =
   | "unknown"
   | "lookup"
   | "clean"
-  // The feed's figures (bench/feed.ts): tokens revoked while simulated locations watch, the active
+  // The feed's figures (bench/feed/): tokens revoked while simulated locations watch, the active
   // population of the steady-state run, and tokens no one revokes.
   | "propagation"
   | "active"
-  | "control";
+  | "preloaded"
+  | "control"
+  // Revoked, then moved out of the log in the object: only the snapshot carries them (feed/aged.ts).
+  | "aged";
 
 /** The `i`-th token of a series. Printable ASCII, so it passes the worker's syntax check. */
 export const benchToken = (runId: string, kind: TokenKind, i: number): string => `bench.${runId}.${kind}.${i}`;

@@ -4,7 +4,9 @@
  * Object counted, plus the `/__bench/` routes the runner uses to seed KV and read the counts.
  * @module
  */
+import { FEED_SHARDS } from "../../src/feed/shards";
 import worker, { RevocationLookup } from "../../src/index";
+import type { BenchRevocationFeed } from "./bench-feed";
 import { takeFeedCounts } from "./feed-counter";
 import { countedEnv, takeCounts } from "./kv-counter";
 
@@ -45,6 +47,13 @@ export function benchWorker(bindings: (env: Env) => Env) {
       if (url.pathname === "/__bench/counts") {
         const reset = url.searchParams.has("reset");
         return Response.json({ kv: takeCounts(reset), feed: takeFeedCounts(reset) });
+      }
+      if (url.pathname === "/__bench/complete-snapshot" && request.method === "POST") {
+        // The object's own backfill from KV run to its end and a build, as minutes after a deploy:
+        // the rows then measure lookups with a complete snapshot loaded (bench-feed.ts).
+        const feed = env.REVOCATION_FEED as unknown as DurableObjectNamespace<BenchRevocationFeed>;
+        const built = await Promise.all(FEED_SHARDS.map((shard) => feed.getByName(shard).benchCompleteSnapshot()));
+        return Response.json(built);
       }
       if (url.pathname === "/__bench/seed" && request.method === "POST") {
         // Seeding goes around the counters: it is set-up, not a measured request.

@@ -6,13 +6,32 @@
  */
 import type { FeedNamespace } from "../../src/feed/location";
 
-export const FEED_METHODS = ["prepare", "append", "head", "segment", "record"] as const;
+export const FEED_METHODS = ["prepare", "append", "head", "segment", "record", "snapshot", "stats"] as const;
 export type FeedMethod = (typeof FEED_METHODS)[number];
 
-/** Calls per method since the last reset, and how many of them failed (rejected). */
-export type FeedCounts = Record<FeedMethod | "failed", number>;
+/**
+ * Calls per method since the last reset, how many of them failed (rejected), and the bytes the
+ * reads brought back (a snapshot's bytes; a head's or segment's JSON).
+ */
+export type FeedCounts = Record<FeedMethod | "failed" | "bytes", number>;
 
-export const zeroFeedCounts = (): FeedCounts => ({ prepare: 0, append: 0, head: 0, segment: 0, record: 0, failed: 0 });
+export const zeroFeedCounts = (): FeedCounts => ({
+  prepare: 0,
+  append: 0,
+  head: 0,
+  segment: 0,
+  record: 0,
+  snapshot: 0,
+  stats: 0,
+  failed: 0,
+  bytes: 0,
+});
+
+/** What an answer weighs: a snapshot's bytes, or the JSON of a head or segment. */
+function bytesOf(method: FeedMethod, value: unknown): number {
+  if (value instanceof Uint8Array || value instanceof ArrayBuffer) return value.byteLength;
+  return method === "head" || method === "segment" ? JSON.stringify(value).length : 0;
+}
 
 // Module state is per isolate, like the KV counters.
 const counts = new Map<string, FeedCounts>();
@@ -43,7 +62,9 @@ export function countingFeed(name: string, real: FeedNamespace, tally: FeedCount
     tally[method]++;
     try {
       // Called on the stub itself, so the runtime sees a method call on it.
-      return await stub[method](...args);
+      const value = await stub[method](...args);
+      tally.bytes += bytesOf(method, value);
+      return value;
     } catch (error) {
       tally.failed++;
       throw error;
@@ -61,6 +82,8 @@ export function countingFeed(name: string, real: FeedNamespace, tally: FeedCount
         head: (...args: unknown[]) => call(stub, "head", args),
         segment: (...args: unknown[]) => call(stub, "segment", args),
         record: (...args: unknown[]) => call(stub, "record", args),
+        snapshot: (...args: unknown[]) => call(stub, "snapshot", args),
+        stats: (...args: unknown[]) => call(stub, "stats", args),
       };
     },
   };

@@ -1,7 +1,15 @@
 /**
- * Bench-only sibling worker: each request makes one call over a service binding, either to the
- * real `RevocationLookup` (either bench build) or to the do-nothing `NoopLookup` ceiling, as a worker guarding its own
- * routes would. Answers with what the call returned, so the runner can check it.
+ * Bench-only sibling worker: each request calls over a service binding, either the real
+ * `RevocationLookup` (either bench build) or the do-nothing `NoopLookup` ceiling, as a worker guarding
+ * its own routes would, and checks every answer: `200` with the number of "revoked" answers when each
+ * is the expected one, `409` when any is not, so a wrong answer under load fails its row.
+ *
+ * - `/<target>/isRevoked?expect=true|false`: the token in `X-Auth-Token`, one call.
+ * - `/<target>/isRevoked?pool=N[&expect=false]`: a lookup token drawn from the first N, one call.
+ * - `/<target>/checkMany?n=N[&expect=false]`: the first N lookup tokens, one call.
+ * - `/<target>/isRevoked-seq?n=N[&expect=false]`: the same N tokens, N calls one after another.
+ * Without `expect`, lookup token i must be revoked exactly when i is a multiple of `REVOKED_EVERY`
+ * (the rule `bench/seed.ts` seeds by); the ceiling is always asked with `expect=false`.
  * @module
  */
 
@@ -17,9 +25,12 @@ interface SiblingEnv {
   RUN_ID: string;
 }
 
-// Built once per isolate: the list is the sibling's own data, not part of what is measured.
+/** `bench/scenarios.ts`'s LOOKUP_REVOKED_EVERY (this worker is bundled apart from the runner's modules). */
+const REVOKED_EVERY = 10;
+
+// Built once per isolate and size: the lists are the sibling's own data, not part of what is measured.
 const lists = new Map<number, string[]>();
-function lookupTokens(runId: string, n: number): string[] {
+function tokens(runId: string, n: number): string[] {
   let list = lists.get(n);
   if (!list) {
     list = Array.from({ length: n }, (_, i) => `bench.${runId}.lookup.${i}`);
@@ -27,6 +38,15 @@ function lookupTokens(runId: string, n: number): string[] {
   }
   return list;
 }
+
+const answer = (answers: readonly boolean[], expected: (i: number) => boolean, index: (i: number) => number) => {
+  let revoked = 0;
+  for (let i = 0; i < answers.length; i++) {
+    if (answers[i] !== expected(index(i))) return new Response(`answer ${i} is wrong`, { status: 409 });
+    if (answers[i]) revoked++;
+  }
+  return new Response(String(revoked));
+};
 
 export default {
   async fetch(request, env) {
@@ -36,14 +56,28 @@ export default {
       target ?? ""
     ];
     if (!lookup) return new Response(null, { status: 404 });
+    const expect = url.searchParams.get("expect");
+    const byRule = (i: number) => (expect === null ? i % REVOKED_EVERY === 0 : expect === "true");
+    const n = Number(url.searchParams.get("n") ?? url.searchParams.get("pool") ?? 0);
 
     if (method === "isRevoked") {
+      if (url.searchParams.has("pool")) {
+        const i = Math.floor(Math.random() * n);
+        return answer([await lookup.isRevoked(tokens(env.RUN_ID, n)[i]!)], byRule, () => i);
+      }
       const revoked = await lookup.isRevoked(request.headers.get("X-Auth-Token") ?? "");
-      return new Response(String(revoked));
+      return answer(
+        [revoked],
+        () => expect === "true",
+        (i) => i,
+      );
     }
-    if (method === "checkMany") {
-      const answers = await lookup.checkMany(lookupTokens(env.RUN_ID, Number(url.searchParams.get("n"))));
-      return new Response(String(answers.filter(Boolean).length));
+    const list = tokens(env.RUN_ID, n);
+    if (method === "checkMany") return answer(await lookup.checkMany(list), byRule, (i) => i);
+    if (method === "isRevoked-seq") {
+      const answers: boolean[] = [];
+      for (const token of list) answers.push(await lookup.isRevoked(token));
+      return answer(answers, byRule, (i) => i);
     }
     return new Response(null, { status: 404 });
   },

@@ -1,14 +1,15 @@
 /**
- * Bench-only: an isolate that holds nothing but what the runner asks it to build, so that the
- * difference in its garbage-collected heap (read through workerd's inspector, `bench/heap.ts`) is
- * what that structure costs: the reusable-answer map (`AnswerReuse`) or a feed copy (`FeedCopy`),
- * filled with digests shaped and made like the real ones.
+ * Bench-only, the memory figures' worker half (`memory.ts` reads its heap): an isolate that holds
+ * nothing but what the runner asks it to build, so that the difference in its garbage-collected heap
+ * is what that structure costs: the confirmed revocations an isolate keeps (`KnownRevocations`), a
+ * feed copy (`FeedCopy`) or a snapshot's filter, filled with digests shaped and made like the real ones.
  * @module
  */
 import { FeedCopy } from "../../src/feed/copy";
-import { AnswerReuse } from "../../src/feed/reuse";
 import type { FeedHead, FeedSegment, WireEntry } from "../../src/feed/wire";
+import { KnownRevocations } from "../../src/revocations/known";
 import type { RevocationRecord } from "../../src/revocations/store";
+import { BinaryFuseFilter, digestKey } from "../../src/snapshot/fuse-filter";
 import { hashToken } from "../../src/token";
 
 /** What the probe holds between requests; dropped by `/clear`. */
@@ -21,27 +22,33 @@ const SEGMENT = 256;
 const digests = (n: number, salt: string) =>
   Promise.all(Array.from({ length: n }, (_, i) => hashToken(`bench-heap-probe.${salt}.${i}`)));
 
-/** KV answers as the reader keeps them: "not revoked" (`null`), or a parsed record. */
-async function reuse(n: number, revoked: boolean): Promise<AnswerReuse> {
-  const kept = new AnswerReuse(n);
+/** Confirmed revocations as the reader keeps them: a parsed record each. */
+async function known(n: number): Promise<KnownRevocations> {
+  const kept = new KnownRevocations(n);
   const now = Date.now();
-  for (const digest of await digests(n, revoked ? "revoked" : "clean")) {
-    const record: RevocationRecord | null = revoked
-      ? // Parsed from JSON per answer, as a KV read gives a fresh object each time.
-        (JSON.parse(
-          JSON.stringify({
-            revokedAt: new Date(now).toISOString(),
-            expiresAt: new Date(now + HOUR).toISOString(),
-            userId: `u-${digest.slice(0, 12)}`,
-            domainId: "bench",
-            revokedBy: "u-bench-admin",
-            reason: "admin",
-          }),
-        ) as RevocationRecord)
-      : null;
-    kept.keep(digest, record, now, 480_000);
+  for (const digest of await digests(n, "revoked")) {
+    // Parsed from JSON per answer, as a KV read gives a fresh object each time.
+    const record = JSON.parse(
+      JSON.stringify({
+        revokedAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + HOUR).toISOString(),
+        userId: `u-${digest.slice(0, 12)}`,
+        domainId: "bench",
+        revokedBy: "u-bench-admin",
+        reason: "admin",
+      }),
+    ) as RevocationRecord;
+    kept.keep(digest, record, true, now);
   }
   return kept;
+}
+
+/** A snapshot's filter of `n` digests (16-bit fingerprints, as the object builds it). */
+async function filter(n: number): Promise<BinaryFuseFilter> {
+  const keys = new Uint32Array(n * 2);
+  const all = await digests(n, "filter");
+  for (let i = 0; i < n; i++) digestKey(all[i]!, keys, 2 * i);
+  return BinaryFuseFilter.build(keys, { seed: 1, bits: 16 });
 }
 
 /** A feed copy merged from closed segments and a head, as they arrive from the cache (JSON). */
@@ -53,6 +60,7 @@ async function copy(n: number): Promise<FeedCopy> {
     epoch: "bench",
     index,
     entries: entries.slice(index * SEGMENT, (index + 1) * SEGMENT),
+    users: [],
   }));
   const head: FeedHead = {
     epoch: "bench",
@@ -61,7 +69,9 @@ async function copy(n: number): Promise<FeedCopy> {
     first: 1,
     last: n,
     segmentSize: SEGMENT,
+    users: [],
     entries: entries.slice(closed * SEGMENT),
+    snapshot: null,
   };
   const feed = new FeedCopy();
   // Through JSON, so the copy holds strings as a cache answer gives them, not the ones made above.
@@ -77,12 +87,12 @@ export default {
       case "/clear":
         held = undefined;
         return Response.json({ held: 0 });
-      case "/reuse-clean":
-        held = await reuse(n, false);
-        return Response.json({ held: (held as AnswerReuse).size });
-      case "/reuse-revoked":
-        held = await reuse(n, true);
-        return Response.json({ held: (held as AnswerReuse).size });
+      case "/known":
+        held = await known(n);
+        return Response.json({ held: (held as KnownRevocations).size });
+      case "/filter":
+        held = await filter(n);
+        return Response.json({ held: (held as BinaryFuseFilter).size, bytes: (held as BinaryFuseFilter).byteLength });
       case "/copy":
         held = await copy(n);
         return Response.json({ held: (held as FeedCopy).size });
