@@ -15,5 +15,7 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 60_000,
     hookTimeout: 180_000,
+    // docs/openapi.yaml bundled by `redocly bundle --dereferenced`, which openapi-contract.ts loads too.
+    globalSetup: ["./test/support/bundle-openapi.ts"],
   },
 });

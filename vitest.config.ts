@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { unstable_readConfig } from "wrangler";
@@ -14,6 +15,8 @@ const REVOCATION_LOOKUP = { name: RUNNER, entrypoint: "RevocationLookup" };
 const wrangler = unstable_readConfig({ config: "./wrangler.toml" });
 const KV_IDS = Object.fromEntries(wrangler.kv_namespaces.map(({ binding, id }) => [binding, id as string]));
 const WRANGLER_VARS = wrangler.vars as Record<string, string>;
+// The client package's TypeScript source, as tsconfig.json's `paths` maps it.
+const CLIENT_SOURCE = { "@token-revocation/client": resolve("packages/client/src/index.ts") };
 
 export default defineConfig({
   test: {
@@ -23,6 +26,7 @@ export default defineConfig({
         test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
       },
       {
+        resolve: { alias: CLIENT_SOURCE },
         plugins: [
           cloudflareTest({
             wrangler: { configPath: "./wrangler.toml" },
@@ -91,6 +95,8 @@ export default defineConfig({
           include: ["test/worker/**/*.test.ts"],
           // After each file: its KV, the worker's responses and all console output scanned for tokens.
           setupFiles: ["./test/support/leak-setup.ts"],
+          // Before any file: docs/openapi.yaml bundled by `redocly bundle --dereferenced`, checked as well.
+          globalSetup: ["./test/support/bundle-openapi.ts"],
         },
       },
     ],

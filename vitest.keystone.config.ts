@@ -44,6 +44,8 @@ export default defineConfig({
           // As in `npm test`: afterwards, KV, the worker's responses and all console output are scanned
           // for the Keystone tokens the tests sent (and for fernet-shaped tokens of any origin).
           setupFiles: ["./test/support/leak-setup.ts"],
+          // docs/openapi.yaml bundled by `redocly bundle --dereferenced`, which openapi-contract.ts loads too.
+          globalSetup: ["./test/support/bundle-openapi.ts"],
         },
       },
       {

@@ -19,7 +19,7 @@ export type WorkerName =
 export type Bindings = "miniflare" | "memory";
 
 /**
- * KV operations one request may cost, per DESIGN section 6: `reads` is the most it may make (what it
+ * KV operations one request may cost, per docs/design.md §6: `reads` is the most it may make (what it
  * costs when nothing settles it; the feed or a reusable earlier answer settles some, and then no read
  * happens), `writes` is exact.
  */

@@ -4,7 +4,7 @@
  * @module
  */
 import { registryEntry } from "../src/authority/registry";
-import { expirationFor, type RevocationRecord, revocationKey } from "../src/store/revocations";
+import { expirationFor, type RevocationRecord, revocationKey } from "../src/revocations/store";
 import { hashToken } from "../src/token";
 import { LOOKUP_REVOKED_EVERY, LOOKUP_TOKENS } from "./scenarios";
 import { benchToken, type TokenKind } from "./tokens";

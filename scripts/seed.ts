@@ -1,25 +1,35 @@
 /**
- * Registers the demo tokens in the local `TOKENS` namespace for 30 days and clears any earlier
- * revocation of them, so every `npm start` begins from the README's state.
+ * Registers the demo tokens and their users in the local `TOKENS` namespace for `MAX_TOKEN_LIFETIME`
+ * (a day by default) and clears any earlier revocation of them or of their users, so every
+ * `npm start` begins from the README's state.
  * @module
  */
 import { registryEntry } from "../src/authority/registry";
-import { expirationFor, revocationKey } from "../src/store/revocations";
+import { expirationFor, revocationKey } from "../src/revocations/store";
+import { userRevocationKey } from "../src/revocations/user-revocations";
 import { hashToken } from "../src/token";
+import { userDigest } from "../src/users/user-id";
 import { DEMO_TOKENS } from "./demo-tokens";
 import { deleteLocal, putLocal } from "./local-kv";
+import { maxTokenLifetime } from "./token-lifetime";
 
-const THIRTY_DAYS = 30 * 24 * 3600;
+const ttlSeconds = await maxTokenLifetime();
 
-const entries = await Promise.all(
-  DEMO_TOKENS.map(async ({ token, username, domainId, role }) => {
-    const { key, record } = await registryEntry(token, { username, domainId, roles: [role], ttlSeconds: THIRTY_DAYS });
-    return { key, value: JSON.stringify(record), expiration: expirationFor(record.expiresAt) };
-  }),
+const registered = await Promise.all(
+  DEMO_TOKENS.map(({ token, username, domainId, role }) =>
+    registryEntry(token, { username, domainId, roles: [role], ttlSeconds }),
+  ),
 );
-putLocal("TOKENS", entries);
-deleteLocal(
-  "REVOCATIONS",
-  await Promise.all(DEMO_TOKENS.map(async ({ token }) => revocationKey(await hashToken(token)))),
-);
+putLocal("TOKENS", [
+  ...registered.map(({ key, record }) => ({
+    key,
+    value: JSON.stringify(record),
+    expiration: expirationFor(record.expiresAt),
+  })),
+  ...registered.map(({ user }) => ({ key: user.key, value: JSON.stringify(user.record) })),
+]);
+deleteLocal("REVOCATIONS", [
+  ...(await Promise.all(DEMO_TOKENS.map(async ({ token }) => revocationKey(await hashToken(token))))),
+  ...(await Promise.all(registered.map(async ({ record }) => userRevocationKey(await userDigest(record.userId))))),
+]);
 console.error(`seeded ${DEMO_TOKENS.length} demo tokens: ${DEMO_TOKENS.map((demo) => demo.token).join(", ")}`);

@@ -45,6 +45,8 @@ wait_for() {
 # The worker first: the sibling is of no use before it answers.
 wait_for token-revocation "${pids[0]}" "$port"
 
+# The sibling imports @token-revocation/client as a sibling elsewhere would: its built JavaScript.
+npm run --silent build --workspace @token-revocation/client
 "$wrangler" dev --config examples/sibling/wrangler.toml --ip 127.0.0.1 --port "$sibling_port" \
   --inspector-port "${SIBLING_INSPECTOR_PORT:-9230}" --show-interactive-dev-session=false &
 pids+=($!)

@@ -3,6 +3,7 @@
  * @module
  */
 import { HTTPException } from "hono/http-exception";
+import type { ServiceUnavailable } from "./errors";
 
 export const FAULT_KEYS = {
   400: "badRequest",
@@ -12,6 +13,7 @@ export const FAULT_KEYS = {
   405: "badMethod",
   413: "overLimit",
   500: "identityFault",
+  501: "notImplemented",
   503: "serviceUnavailable",
 } as const;
 
@@ -42,17 +44,6 @@ export function faultResponse(status: FaultStatus, message: string, options: Fau
  */
 export function fault(status: FaultStatus, message: string, options: FaultOptions = {}): HTTPException {
   return new HTTPException(status, { res: faultResponse(status, message, options), message });
-}
-
-/** A dependency (KV, a token authority) cannot answer now; the client may retry. */
-export class ServiceUnavailable extends Error {
-  override name = "ServiceUnavailable";
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 5,
-  ) {
-    super(message);
-  }
 }
 
 /** The 503 answer for a {@link ServiceUnavailable}. */

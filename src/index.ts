@@ -4,6 +4,8 @@
  */
 import { createApp } from "./app";
 import { deliverPropagations } from "./propagation/consumer";
+import { revocationStore } from "./revocations/store";
+import { feedWriter } from "./revocations/writer";
 
 export { RevocationFeed } from "./feed/revocation-feed";
 export { RevocationLookup } from "./lookup";
@@ -13,5 +15,6 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   // Revocations on their way to the upstream authority (Keystone); see src/propagation.
-  queue: (batch, env) => deliverPropagations(batch, env),
+  queue: (batch, env) =>
+    deliverPropagations(batch, env, { store: revocationStore(env.REVOCATIONS), feed: feedWriter(env.REVOCATION_FEED) }),
 } satisfies ExportedHandler<Env>;

@@ -3,7 +3,7 @@
  * concurrent `append` (then `head`) RPCs against a feed instance of its own.
  * @module
  */
-import type { RevocationRecord } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
 
 export interface CapacitySpec {
   /** A feed instance of its own, so these appends never reach the feed the readers read. */

@@ -6,10 +6,10 @@
  * @module
  */
 import { FeedCopy } from "../../src/feed/copy";
-import { KnownRevocations } from "../../src/feed/known";
+import { KnownRevocations } from "../../src/revocations/known";
 import type { FeedHead, FeedSegment, WireEntry } from "../../src/feed/wire";
 import { BinaryFuseFilter, digestKey } from "../../src/snapshot/fuse-filter";
-import type { RevocationRecord } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 
 /** What the probe holds between requests; dropped by `/clear`. */
@@ -60,6 +60,7 @@ async function copy(n: number): Promise<FeedCopy> {
     epoch: "bench",
     index,
     entries: entries.slice(index * SEGMENT, (index + 1) * SEGMENT),
+    users: [],
   }));
   const head: FeedHead = {
     epoch: "bench",
@@ -69,6 +70,7 @@ async function copy(n: number): Promise<FeedCopy> {
     last: n,
     segmentSize: SEGMENT,
     entries: entries.slice(closed * SEGMENT),
+    users: [],
     snapshot: null,
   };
   const feed = new FeedCopy();

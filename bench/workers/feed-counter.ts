@@ -1,6 +1,6 @@
 /**
  * Bench-only: wraps the `REVOCATION_FEED` namespace so every call that reaches the Durable Object is
- * counted by method, apart from KV (DESIGN section 6 counts KV operations; the feed's calls are its own
+ * counted by method, apart from KV (docs/design.md §6 counts KV operations; the feed's calls are its own
  * column). The same shape as `test/support/watched-feed.ts`, without the fault injection.
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Bench-only: wraps a KV namespace so every operation that reaches Workers KV is counted.
- * A bulk `get` is one read operation (as DESIGN section 6 counts) and its keys are counted apart (as Cloudflare bills).
+ * A bulk `get` is one read operation (as docs/design.md §6 counts) and its keys are counted apart (as Cloudflare bills).
  * @module
  */
 import { countingFeed } from "./feed-counter";

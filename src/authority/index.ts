@@ -10,7 +10,7 @@ import { rackspaceAuthority } from "./rackspace";
 import { registryAuthority } from "./registry";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
-export { AuthorityUnavailable, type TokenAuthority, type TokenIdentity } from "./types";
+export type { KnownUser, TokenAuthority, TokenIdentity } from "./types";
 
 // An isolate's environment does not change between requests, so its settings (URLs, role maps,
 // key sets) are read once per environment object rather than on every request.
@@ -47,6 +47,7 @@ function withExpiry(authority: TokenAuthority): TokenAuthority {
       const identity = await authority.inspect(token);
       return identity && isCurrent(identity) ? identity : null;
     },
+    users: authority.users,
   };
 }
 

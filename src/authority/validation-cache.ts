@@ -8,7 +8,7 @@ import { revocationSubject } from "../token";
 import type { TokenAuthority, TokenIdentity } from "./types";
 
 /** Entries kept per isolate; the oldest go first. Bounds memory whatever the traffic. */
-export const DEFAULT_VALIDATION_CACHE_SIZE = 5000;
+const DEFAULT_VALIDATION_CACHE_SIZE = 5000;
 
 interface Entry {
   /** Which upstream said it (authority name and URL), so two configurations never share an answer. */
@@ -130,5 +130,6 @@ export function cachedAuthority(
       if (identity) cache.set(scope, token.hash, identity, ttlSeconds);
       return identity;
     },
+    users: authority.users,
   };
 }

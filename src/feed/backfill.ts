@@ -1,10 +1,11 @@
 /**
- * One step of the feed object's sweep of KV's `revoked:` listing (DESIGN section 8, completeness):
+ * One step of the feed object's sweep of KV's `revoked:` listing (docs/design.md §8, completeness):
  * the revocations only KV holds (an older KV-only version, a reset object, a half-finished revoke)
- * reach the object, and so its snapshots, within a bounded number of KV operations per alarm.
+ * reach the object, and so its snapshots, within a bounded number of KV operations per alarm; and
+ * the sweep of `user-revoked:`, the user revocations (docs/design.md §9).
  * @module
  */
-import type { RevocationRecord } from "../store/revocations";
+import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { DIGEST } from "./wire";
 
 /** KV allows 1,000 operations per invocation; the alarm leaves nothing else to KV. */
@@ -82,6 +83,46 @@ function isRecord(value: unknown): value is RevocationRecord {
     typeof record?.revokedAt === "string" &&
     typeof record.expiresAt === "string" &&
     Number.isFinite(Date.parse(record.revokedAt)) &&
+    Number.isFinite(Date.parse(record.expiresAt))
+  );
+}
+
+const USER_PREFIX = "user-revoked:";
+/** Pages of the user listing one sweep reads at most (a thousand users a page). */
+const MAX_USER_PAGES = 100;
+
+/**
+ * Lists every user revocation and hands each live one to `take`, from the keys' metadata (written
+ * with every record); a key without it is read. User revocations are few: one pass reads them all.
+ * @example await sweepUsers(env.REVOCATIONS, Date.now(), (digest, record) => raise(digest, record))
+ */
+export async function sweepUsers(
+  kv: KVNamespace,
+  now: number,
+  take: (digest: string, record: UserRevocationRecord) => void,
+): Promise<void> {
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_USER_PAGES; page++) {
+    const listed = await kv.list<UserRevocationRecord>({ prefix: USER_PREFIX, ...(cursor ? { cursor } : {}) });
+    for (const key of listed.keys) {
+      const digest = key.name.slice(USER_PREFIX.length);
+      if (!DIGEST.test(digest)) continue;
+      const record = isUserRecord(key.metadata)
+        ? key.metadata
+        : await kv.get<UserRevocationRecord>(key.name, { type: "json" });
+      if (isUserRecord(record) && Date.parse(record.expiresAt) > now) take(digest, record);
+    }
+    if (listed.list_complete) return;
+    cursor = listed.cursor;
+  }
+}
+
+function isUserRecord(value: unknown): value is UserRevocationRecord {
+  const record = value as Partial<UserRevocationRecord> | null;
+  return (
+    typeof record?.issuedBefore === "string" &&
+    typeof record.expiresAt === "string" &&
+    Number.isFinite(Date.parse(record.issuedBefore)) &&
     Number.isFinite(Date.parse(record.expiresAt))
   );
 }

@@ -3,18 +3,24 @@
  * segments that the location's cache or the Durable Object gave, and from where on it is whole.
  * @module
  */
-import { type FeedHead, type FeedSegment, openSegment, segmentOf, type WireEntry } from "./wire";
+import { type FeedHead, type FeedSegment, openSegment, segmentOf, type WireEntry, type WireUserEntry } from "./wire";
 
 interface Held {
   readonly expiresAt: number;
   readonly committedAt: number;
 }
 
+/** A user revocation in the copy: the largest bound seen for the user (docs/design.md §9). */
+interface HeldUser extends Held {
+  /** Whole epoch seconds. */
+  readonly issuedBefore: number;
+}
+
 /**
  * The copy keeps an entry this long past the window: its clock and the object's may differ, and an
  * entry the object still counts in the log must still be here (see {@link FeedCopy.coveredFrom}).
  */
-export const PRUNE_SLACK_MS = 60_000;
+const PRUNE_SLACK_MS = 60_000;
 
 /**
  * Only grows between prunes: an entry is dropped once its token has expired or it has left the
@@ -27,6 +33,20 @@ export class FeedCopy {
   /** Highest closed segment merged; every closed segment below it is merged or pruned. */
   #closedThrough = -1;
   readonly #held = new Map<string, Held>();
+  readonly #users = new Map<string, HeldUser>();
+
+  /** The largest `issuedBefore` (epoch seconds) the copy holds for a user digest, if its record lives. */
+  userBound(digest: string, now = Date.now()): number | undefined {
+    const held = this.#users.get(digest);
+    return held !== undefined && held.expiresAt > now ? held.issuedBefore : undefined;
+  }
+
+  /** Adds one user entry at once (this isolate's own raise); a lower bound never replaces a higher one. */
+  addUser(digest: string, issuedBefore: number, expiresAt: number, committedAt: number): void {
+    const held = this.#users.get(digest);
+    if (held && held.issuedBefore >= issuedBefore) return;
+    this.#users.set(digest, { issuedBefore, expiresAt, committedAt });
+  }
 
   /** `true` when the digest is in the copy and its token has not expired. */
   has(digest: string, now = Date.now()): boolean {
@@ -61,9 +81,13 @@ export class FeedCopy {
       this.#epoch = head.epoch;
       this.#coveredFrom = head.first;
     }
-    for (const segment of segments) this.#add(segment.entries);
+    for (const segment of segments) {
+      this.#add(segment.entries);
+      this.#addUsers(segment.users);
+    }
     this.#closedThrough = Math.max(this.#closedThrough, openSegment(head.last, head.segmentSize) - 1);
     this.#add(head.entries);
+    this.#addUsers(head.users);
     // What left the object's log may leave this copy at its next prune: claim no more than the object does.
     this.#coveredFrom = Math.max(this.#coveredFrom, head.first);
     return changed;
@@ -92,10 +116,19 @@ export class FeedCopy {
     for (const [digest, held] of this.#held) {
       if (held.expiresAt <= now || held.committedAt < now - windowMs - PRUNE_SLACK_MS) this.#held.delete(digest);
     }
+    for (const [digest, held] of this.#users) {
+      if (held.expiresAt <= now || held.committedAt < now - windowMs - PRUNE_SLACK_MS) this.#users.delete(digest);
+    }
   }
 
   get size(): number {
     return this.#held.size;
+  }
+
+  #addUsers(users: readonly WireUserEntry[]): void {
+    for (const [, digest, issuedBefore, expiresAt, committedAt] of users) {
+      this.addUser(digest, issuedBefore, expiresAt, committedAt);
+    }
   }
 
   #add(entries: readonly WireEntry[]): void {

@@ -2,7 +2,7 @@
  * The feed's failure as the client sees it.
  * @module
  */
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
 
 /** The feed could not take part in a revocation or a lookup: `503`, and the client may retry. */
 export class FeedUnavailable extends ServiceUnavailable {

@@ -5,10 +5,12 @@
  * shard's newest complete snapshot, fetched once per location per snapshot.
  * @module
  */
-import type { Snapshot } from "../snapshot/format";
+import { SECTION_USERS, type Snapshot } from "../snapshot/format";
 import { filterHas } from "../snapshot/fuse-filter";
+import { decodeUserSection } from "../users/snapshot-section";
 import { headKey, segmentKey, snapshotKey } from "./cache-keys";
 import { FeedCopy } from "./copy";
+import { withDeadline } from "./deadline";
 import type { RevocationFeed } from "./revocation-feed";
 import type { FeedSettings } from "./settings";
 import { FEED_SHARDS, shardFor } from "./shards";
@@ -16,7 +18,7 @@ import { fetchSnapshot } from "./snapshot-fetch";
 import type { FeedHead, FeedSegment } from "./wire";
 
 /** Longest wait for a refresh (cache and Durable Object together) before a lookup reads KV instead. */
-export const DEFAULT_FEED_DEADLINE_MS = 1000;
+const DEFAULT_FEED_DEADLINE_MS = 1000;
 /** At most one "feed unavailable" log line per isolate per this interval. */
 const LOG_INTERVAL_MS = 60_000;
 /** The copy drops expired and out-of-window entries at most this often. */
@@ -38,9 +40,9 @@ export const MAX_REFRESH_PHASE = 0.5;
  * only the first asks the object. Meanwhile the old snapshot and the log answer. A cold isolate
  * fetches at once.
  */
-export const MAX_SNAPSHOT_STAGGER_MS = 10_000;
+const MAX_SNAPSHOT_STAGGER_MS = 10_000;
 /** Longest wait for a snapshot's bytes; the lookups never wait for them (they read KV meanwhile). */
-export const DEFAULT_SNAPSHOT_DEADLINE_MS = 10_000;
+const DEFAULT_SNAPSHOT_DEADLINE_MS = 10_000;
 /** A snapshot that could not be fetched is tried again this long after. */
 const SNAPSHOT_RETRY_MS = 30_000;
 /** False positives that KV cleared, kept per snapshot (until it is replaced). */
@@ -50,6 +52,8 @@ const MAX_CLEARED = 10_000;
 interface Loaded {
   readonly snapshot: Snapshot;
   readonly cleared: Set<string>;
+  /** Its user section: user digest -> `issuedBefore` (epoch seconds), every live one up to the cut. */
+  readonly users: ReadonlyMap<string, number>;
 }
 
 /** A snapshot this isolate should fetch, and from when. */
@@ -61,6 +65,15 @@ interface Wanted {
 
 /** What {@link FeedLocation.settle} says of a digest that is not in the log. */
 export type Settled = "absent" | "maybe";
+
+/**
+ * What {@link FeedLocation.settleUser} says of a user digest: the largest bound memory holds
+ * (`null`: none), and whether that is the whole truth (`settled`) or KV must be asked too.
+ */
+export interface UserSettled {
+  readonly bound: number | null;
+  readonly settled: boolean;
+}
 
 export interface FeedLocationOptions {
   /** The location's cache: `caches.default` in production, a named cache per simulated location in tests. */
@@ -129,7 +142,7 @@ export class FeedLocation {
 
   /**
    * `true` when the copy reflects the feed of the current interval, refreshing it first if needed;
-   * `false` when the feed could not be read, and then only KV may answer (DESIGN section 8).
+   * `false` when the feed could not be read, and then only KV may answer (docs/design.md §8).
    */
   async fresh(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): Promise<boolean> {
     const intervalMs = settings.freshnessSeconds * 1000;
@@ -181,6 +194,37 @@ export class FeedLocation {
   }
 
   /**
+   * The user revocation bound of a user digest from memory: the largest of the log's and the
+   * snapshot's. Settled (no KV read needed) when the log is fresh and covers everything after the
+   * cut of a complete snapshot of the user's shard, as for {@link settle}.
+   */
+  settleUser(digest: string, fresh: boolean): UserSettled {
+    const shard = shardFor(digest);
+    const loaded = this.#snapshots.get(shard);
+    const copy = this.#copies.get(shard);
+    const now = this.#now();
+    let bound: number | null = null;
+    for (const each of this.#copies.values()) {
+      const held = each.userBound(digest, now);
+      if (held !== undefined && (bound === null || held > bound)) bound = held;
+    }
+    const fromSnapshot = loaded?.users.get(digest);
+    if (fromSnapshot !== undefined && (bound === null || fromSnapshot > bound)) bound = fromSnapshot;
+    const settled =
+      fresh &&
+      loaded !== undefined &&
+      copy !== undefined &&
+      loaded.snapshot.epoch === copy.epoch &&
+      copy.coveredFrom <= loaded.snapshot.cut + 1;
+    return { bound, settled };
+  }
+
+  /** Records this isolate's own raise of a user's bound at once, before any refresh. */
+  addUser(shard: string, digest: string, issuedBefore: number, expiresAt: number): void {
+    this.#copies.get(shard)?.addUser(digest, issuedBefore, expiresAt, this.#now());
+  }
+
+  /**
    * KV says a digest the filter holds is not revoked: a false positive, answered from memory until
    * the snapshot is replaced (anything revoked after its cut is in the log, which is asked first).
    */
@@ -225,7 +269,9 @@ export class FeedLocation {
           throw new FeedTimeout(`snapshot fetch took over ${this.#snapshotDeadlineMs} ms`);
         },
       );
-      this.#snapshots.set(shard, { snapshot, cleared: new Set() });
+      const usersSection = snapshot.sections.get(SECTION_USERS);
+      const users = usersSection ? decodeUserSection(usersSection) : new Map<string, number>();
+      this.#snapshots.set(shard, { snapshot, cleared: new Set(), users });
       if (this.#wanted.get(shard) === wanted) this.#wanted.delete(shard);
     } catch (error) {
       // The log and KV answer meanwhile; the same snapshot is tried again later (or a newer one).
@@ -368,25 +414,6 @@ class FeedTimeout extends Error {
   override name = "FeedTimeout";
 }
 
-/** `promise`'s value, or what `late` gives (or throws) once `ms` have passed; the timer is this request's own. */
-export async function withDeadline<T>(promise: Promise<T>, ms: number, late: () => T): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expiry = new Promise<T>((resolve, reject) => {
-    timer = setTimeout(() => {
-      try {
-        resolve(late());
-      } catch (error) {
-        reject(error);
-      }
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, expiry]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
-
 /**
  * Answers from the location's cache, or asks the object and caches its answer for `maxAge` seconds.
  * A cached body that does not parse as expected counts as a miss; an answer of the wrong shape fails.
@@ -415,6 +442,9 @@ const isEntries = (value: unknown): boolean =>
   Array.isArray(value) &&
   value.every((entry) => Array.isArray(entry) && entry.length === 5 && typeof entry[1] === "string");
 
+const isUsers = (value: unknown): boolean =>
+  isEntries(value) && (value as unknown[][]).every((entry) => Number.isInteger(entry[2]));
+
 function isHead(value: unknown): value is FeedHead {
   const head = value as Partial<FeedHead> | null;
   return (
@@ -425,11 +455,17 @@ function isHead(value: unknown): value is FeedHead {
     Number.isInteger(head.segmentSize) &&
     (head.segmentSize as number) > 0 &&
     isEntries(head.entries) &&
+    isUsers(head.users) &&
     (head.snapshot === null || (typeof head.snapshot === "object" && Number.isInteger(head.snapshot?.cut)))
   );
 }
 
 function isSegment(value: unknown): value is FeedSegment {
   const segment = value as Partial<FeedSegment> | null;
-  return typeof segment?.epoch === "string" && Number.isInteger(segment.index) && isEntries(segment.entries);
+  return (
+    typeof segment?.epoch === "string" &&
+    Number.isInteger(segment.index) &&
+    isEntries(segment.entries) &&
+    isUsers(segment.users)
+  );
 }

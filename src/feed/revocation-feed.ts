@@ -4,10 +4,10 @@
  * @module
  */
 import { DurableObject } from "cloudflare:workers";
+import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
-import type { RevocationRecord } from "../store/revocations";
-import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep } from "./backfill";
+import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep, sweepUsers } from "./backfill";
 import { type FeedSettings, feedSettings, KV_PROPAGATION_SECONDS } from "./settings";
 import {
   type AppendResult,
@@ -18,7 +18,10 @@ import {
   openSegment,
   SEGMENT_SIZE,
   type SnapshotInfo,
+  type UserAppendResult,
+  type UserFeedAppend,
   type WireEntry,
+  type WireUserEntry,
 } from "./wire";
 
 /** An alarm prunes at most this long after the first entry expires, so prunes come in batches. */
@@ -32,11 +35,12 @@ const SWEEP_CONTINUE_MS = 1000;
  * revocations (KV took the record, the append failed, `503`) and writes of an older version still
  * running during a deploy (docs/consistency.md).
  */
-export const RESWEEP_INTERVAL_MS = 3600_000;
+const RESWEEP_INTERVAL_MS = 3600_000;
 /** A failed sweep or build is tried again this long after. */
 const RETRY_MS = 30_000;
 
 type Row = { seq: number; digest: string; revoked_at: number; expires_at: number; committed_at: number };
+type UserRow = { seq: number; digest: string; issued_before: number; expires_at: number; committed_at: number };
 
 /** A stored snapshot, as `meta` keeps it ('snapshot' and 'snapshot_previous'). */
 interface StoredSnapshot extends SnapshotInfo {
@@ -109,6 +113,18 @@ export class RevocationFeed extends DurableObject<Env> {
         this.#sql.exec(`ALTER TABLE entries ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0`);
       }
       this.#sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_commit ON entries (committed_at)`);
+      // User revocations (docs/design.md §9), their own kind: one row per user digest, holding the
+      // largest bound; each raise takes a new sequence number from the same counter as the entries.
+      this.#sql.exec(
+        `CREATE TABLE IF NOT EXISTS user_entries (
+           digest TEXT PRIMARY KEY,
+           seq INTEGER NOT NULL UNIQUE,
+           issued_before INTEGER NOT NULL,
+           expires_at INTEGER NOT NULL,
+           committed_at INTEGER NOT NULL,
+           record TEXT
+         )`,
+      );
       this.#sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_expiry ON entries (expires_at)`);
       this.#sql.exec(
         `CREATE TABLE IF NOT EXISTS snapshot_chunks (
@@ -178,17 +194,71 @@ export class RevocationFeed extends DurableObject<Env> {
     return { seq, created: !held };
   }
 
+  /**
+   * Raises a user's bound: the object is the single writer of user entries, so it decides the
+   * maximum. A bound at or below the one held changes nothing; a higher one takes a new sequence
+   * number. Called before KV is written (the route then writes KV with the bound answered here).
+   */
+  async appendUser(entry: UserFeedAppend, record?: UserRevocationRecord): Promise<UserAppendResult> {
+    const { digest, issuedBefore, expiresAt } = checkedUser(entry);
+    const result = this.#raiseUser(digest, issuedBefore, expiresAt, record ? JSON.stringify(record) : null);
+    // The alarm prunes the entry once it expires.
+    if (result.created) await this.#schedule();
+    return result;
+  }
+
+  /** The KV record kept with a user entry, for a location whose KV has not caught up yet. */
+  async userRecord(digest: string): Promise<UserRevocationRecord | null> {
+    if (typeof digest !== "string" || !DIGEST.test(digest))
+      throw new TypeError("digest must be a SHA-256 base64url digest");
+    const row = this.#sql
+      .exec<{ record: string | null }>(`SELECT record FROM user_entries WHERE digest = ?`, digest)
+      .toArray()[0];
+    return row?.record ? (JSON.parse(row.record) as UserRevocationRecord) : null;
+  }
+
+  #raiseUser(digest: string, issuedBefore: number, expiresAt: number, record: string | null): UserAppendResult {
+    const held = this.#sql
+      .exec<{ seq: number; issued_before: number }>(
+        `SELECT seq, issued_before FROM user_entries WHERE digest = ?`,
+        digest,
+      )
+      .toArray()[0];
+    if (held && held.issued_before >= issuedBefore) {
+      return { seq: held.seq, issuedBefore: held.issued_before, created: false };
+    }
+    // Synchronous from here to the write: no other call can take the same sequence number.
+    const seq = Number(this.#meta("last_seq")) + 1;
+    this.#sql.exec(
+      `INSERT OR REPLACE INTO user_entries (digest, seq, issued_before, expires_at, committed_at, record)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      digest,
+      seq,
+      issuedBefore,
+      expiresAt,
+      Date.now(),
+      record,
+    );
+    this.#sql.exec(`UPDATE meta SET value = ? WHERE key = 'last_seq'`, String(seq));
+    this.#setMeta("dirty", "1");
+    return { seq, issuedBefore, created: true };
+  }
+
   /** The bounds of the log, every log entry of its open segment, and the newest snapshot. */
   async head(): Promise<FeedHead> {
     const last = Number(this.#meta("last_seq"));
     const windowStart = Date.now() - this.#settings.windowSeconds * 1000;
     const first = this.#sql
       .exec<{ first: number | null }>(
-        `SELECT min(seq) AS first FROM entries WHERE committed_at >= ? AND backfilled = 0`,
+        `SELECT min(seq) AS first FROM (
+           SELECT seq FROM entries WHERE committed_at >= ? AND backfilled = 0
+           UNION ALL SELECT seq FROM user_entries WHERE committed_at >= ?)`,
+        windowStart,
         windowStart,
       )
       .one().first;
     const logFrom = first ?? last + 1;
+    const openFrom = Math.max(openSegment(last) * SEGMENT_SIZE + 1, logFrom);
     const snapshot = this.#stored("snapshot");
     return {
       epoch: this.#epoch,
@@ -197,7 +267,8 @@ export class RevocationFeed extends DurableObject<Env> {
       first: logFrom,
       last,
       segmentSize: SEGMENT_SIZE,
-      entries: this.#rows(Math.max(openSegment(last) * SEGMENT_SIZE + 1, logFrom), last),
+      entries: this.#rows(openFrom, last),
+      users: this.#userRows(openFrom, last, windowStart),
       snapshot: snapshot && {
         cut: snapshot.cut,
         builtAt: snapshot.builtAt,
@@ -213,7 +284,8 @@ export class RevocationFeed extends DurableObject<Env> {
     if (!Number.isInteger(index) || index < 0 || index >= openSegment(last)) {
       throw new RangeError(`segment ${index} is not closed`);
     }
-    return { epoch: this.#epoch, index, entries: this.#rows(index * SEGMENT_SIZE + 1, (index + 1) * SEGMENT_SIZE) };
+    const [from, to] = [index * SEGMENT_SIZE + 1, (index + 1) * SEGMENT_SIZE];
+    return { epoch: this.#epoch, index, entries: this.#rows(from, to), users: this.#userRows(from, to) };
   }
 
   /**
@@ -270,7 +342,9 @@ export class RevocationFeed extends DurableObject<Env> {
     const now = Date.now();
     const prune = this.#sql.exec(`DELETE FROM entries WHERE expires_at <= ?`, now);
     prune.toArray();
-    if (prune.rowsWritten > 0) this.#setMeta("dirty", "1");
+    const pruneUsers = this.#sql.exec(`DELETE FROM user_entries WHERE expires_at <= ?`, now);
+    pruneUsers.toArray();
+    if (prune.rowsWritten > 0 || pruneUsers.rowsWritten > 0) this.#setMeta("dirty", "1");
     if (this.#sweepDue(now) <= now) await this.#sweepStep(now);
     if (this.#buildDue() <= Date.now()) this.buildNow();
     await this.#schedule();
@@ -350,6 +424,15 @@ export class RevocationFeed extends DurableObject<Env> {
     let found = 0;
     let step: Awaited<ReturnType<typeof sweepStep>>;
     try {
+      // Each pass starts with the user revocations (few, listed with their records in the metadata):
+      // a raise found only in KV takes a new sequence number, so readers learn it from the log.
+      if (sweep.cursor === null) {
+        await sweepUsers(this.env.REVOCATIONS, now, (digest, record) => {
+          const issuedBefore = Math.floor(Date.parse(record.issuedBefore) / 1000);
+          if (this.#raiseUser(digest, issuedBefore, Date.parse(record.expiresAt), JSON.stringify(record)).created)
+            found++;
+        });
+      }
       step = await sweepStep(
         this.env.REVOCATIONS,
         sweep.cursor,
@@ -414,7 +497,11 @@ export class RevocationFeed extends DurableObject<Env> {
   /** Sets the alarm for the first of prune, sweep and build that is due, unless it is already set sooner. */
   async #schedule(): Promise<void> {
     const now = Date.now();
-    const firstExpiry = this.#sql.exec<{ at: number | null }>(`SELECT min(expires_at) AS at FROM entries`).one().at;
+    const firstExpiry = this.#sql
+      .exec<{ at: number | null }>(
+        `SELECT min(at) AS at FROM (SELECT min(expires_at) AS at FROM entries UNION ALL SELECT min(expires_at) FROM user_entries)`,
+      )
+      .one().at;
     // A pass under way goes on in the next alarm, not in a loop of this one.
     const sweepDue = Math.max(this.#sweepDue(now), this.#sweep().cursor !== null ? now + SWEEP_CONTINUE_MS : 0);
     const due = Math.max(
@@ -442,6 +529,20 @@ export class RevocationFeed extends DurableObject<Env> {
       )
       .toArray()
       .map((row) => [row.seq, row.digest, row.revoked_at, row.expires_at, row.committed_at]);
+  }
+
+  /** The user entries with sequence numbers in `from..to` (and committed since `since`, for the log). */
+  #userRows(from: number, to: number, since = 0): WireUserEntry[] {
+    return this.#sql
+      .exec<UserRow>(
+        `SELECT seq, digest, issued_before, expires_at, committed_at FROM user_entries
+         WHERE seq BETWEEN ? AND ? AND committed_at >= ? ORDER BY seq`,
+        from,
+        to,
+        since,
+      )
+      .toArray()
+      .map((row) => [row.seq, row.digest, row.issued_before, row.expires_at, row.committed_at]);
   }
 
   #sweep(): SweepState {
@@ -474,4 +575,16 @@ function checked(entry: FeedAppend): { digest: string; revokedAt: number; expire
     throw new TypeError("revokedAt and expiresAt must be ISO-8601 instants");
   }
   return { digest, revokedAt, expiresAt };
+}
+
+function checkedUser(entry: UserFeedAppend): { digest: string; issuedBefore: number; expiresAt: number } {
+  const digest = entry?.digest;
+  if (typeof digest !== "string" || !DIGEST.test(digest))
+    throw new TypeError("digest must be a SHA-256 base64url digest");
+  const { issuedBefore } = entry;
+  if (!Number.isInteger(issuedBefore) || issuedBefore < 0)
+    throw new TypeError("issuedBefore must be whole epoch seconds");
+  const expiresAt = Date.parse(entry.expiresAt);
+  if (!Number.isFinite(expiresAt)) throw new TypeError("expiresAt must be an ISO-8601 instant");
+  return { digest, issuedBefore, expiresAt };
 }

@@ -9,12 +9,12 @@ import { ConfigurationError, type SettingsSource, setting } from "../settings";
 /** KV makes a write visible everywhere within this many seconds (Cloudflare's documented bound). */
 export const KV_PROPAGATION_SECONDS = 60;
 /** The `cacheTtl` of KV reads that set none: the worker's own checks of caller and target. */
-export const KV_DEFAULT_CACHE_TTL = 60;
+const KV_DEFAULT_CACHE_TTL = 60;
 /** The window must outlast a KV read's blind spot (propagation + cacheTtl) by at least this. */
-export const WINDOW_MARGIN_SECONDS = 60;
+const WINDOW_MARGIN_SECONDS = 60;
 
 /** The shortest `FEED_FRESHNESS` the feed accepts. */
-export const MIN_FEED_FRESHNESS = 0.1;
+const MIN_FEED_FRESHNESS = 0.1;
 
 export interface FeedSettings {
   /** Seconds a revocation stays in the feed after it was appended. */
@@ -33,7 +33,7 @@ export interface FeedSettings {
  * A snapshot interval at most this fraction of the window: a reader still on the previous snapshot
  * (staggered, docs/consistency.md) then always finds the log covering everything after its cut.
  */
-export const MAX_SNAPSHOT_INTERVAL_SHARE = 3;
+const MAX_SNAPSHOT_INTERVAL_SHARE = 3;
 
 const read = new WeakMap<object, FeedSettings>();
 

@@ -8,6 +8,13 @@
 /** One revocation in the feed: `[seq, digest, revokedAt, expiresAt, committedAt]`, instants in epoch ms. */
 export type WireEntry = [seq: number, digest: string, revokedAt: number, expiresAt: number, committedAt: number];
 
+/**
+ * One user revocation in the feed (docs/design.md §9), its own kind: `[seq, userDigest, issuedBefore,
+ * expiresAt, committedAt]`, `issuedBefore` in whole epoch seconds, the others in epoch ms. Each update
+ * of a user's bound takes a new sequence number; readers keep the largest bound per user.
+ */
+export type WireUserEntry = [seq: number, digest: string, issuedBefore: number, expiresAt: number, committedAt: number];
+
 /** Entries per segment. Closed segments never change, so a location caches each one for the whole window. */
 export const SEGMENT_SIZE = 256;
 
@@ -29,6 +36,8 @@ export interface FeedHead {
   readonly segmentSize: number;
   /** Every log entry of the open segment, {@link openSegment}(last). */
   readonly entries: WireEntry[];
+  /** Every user entry of the log in the open segment. */
+  readonly users: WireUserEntry[];
   /** The newest snapshot, `null` before the first build. */
   readonly snapshot: SnapshotInfo | null;
 }
@@ -49,6 +58,8 @@ export interface FeedSegment {
   readonly epoch: string;
   readonly index: number;
   readonly entries: WireEntry[];
+  /** The user entries of the segment's sequence numbers. */
+  readonly users: WireUserEntry[];
 }
 
 /** What the revoke path hands to the feed. `revokedAt` and `expiresAt` are ISO-8601 instants, as in KV. */
@@ -56,6 +67,21 @@ export interface FeedAppend {
   readonly digest: string;
   readonly revokedAt: string;
   readonly expiresAt: string;
+}
+
+/** What the user route hands to the feed: a user digest, `issuedBefore` in whole epoch seconds, the record's expiry. */
+export interface UserFeedAppend {
+  readonly digest: string;
+  readonly issuedBefore: number;
+  readonly expiresAt: string;
+}
+
+/** The answer to a user append: the bound the object keeps (the largest), and its sequence number. */
+export interface UserAppendResult {
+  readonly seq: number;
+  readonly issuedBefore: number;
+  /** `false` when the object already held this bound or a later one (nothing changed). */
+  readonly created: boolean;
 }
 
 /** The answer to an append: the entry's sequence number, and whether this call added it. */

@@ -1,15 +1,15 @@
 /**
  * `RevocationLookup`: the named entrypoint that sibling workers call over a service binding (RPC).
- * DESIGN section 4; the client side is `src/client`.
+ * docs/design.md §4; the client side is the `@token-revocation/client` package (`packages/client`).
  * @module
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
-import type { RevocationLookupMethods } from "../client/types";
-import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
+import type { RevocationLookupMethods, RevocationRecord, RevocationSubject } from "@token-revocation/client";
 import { feedSettings } from "../feed/settings";
+import { isolateState, type ReaderState, revocationReader } from "../revocations/reader";
+import { revocationStore } from "../revocations/store";
+import { userRevocationStore } from "../revocations/user-revocations";
 import { setting } from "../settings";
-import type { RevocationRecord } from "../store/revocations";
-import { revocationStore } from "../store/revocations";
 import { type RevocationLookupCore, revocationLookup } from "./lookup";
 
 /**
@@ -24,19 +24,23 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
   // bad FEED_* or LOOKUP_CACHE_TTL setting fails every call with a message that names it.
   readonly #lookup: RevocationLookupCore = this.#build();
 
-  /** `true` when the token has been revoked (and has not yet expired). At most one KV read, none once the snapshot settles it. */
-  isRevoked(token: string): Promise<boolean> {
-    return this.#lookup.isRevoked(token);
+  /**
+   * `true` when the token has been revoked (and has not yet expired), by itself or by a revocation of
+   * its user (`subject`, or a JWT's own `sub` and `iat`). At most one KV read (the token's and its
+   * user's keys together), none once the log and the snapshot settle both.
+   */
+  isRevoked(token: string, subject?: RevocationSubject): Promise<boolean> {
+    return this.#lookup.isRevoked(token, subject);
   }
 
-  /** The revocation record of DESIGN section 2, or `null` when the token is not revoked. At most one KV read. */
-  getRevocation(token: string): Promise<RevocationRecord | null> {
-    return this.#lookup.getRevocation(token);
+  /** The token's own revocation record, else its user's, saying which kind; `null` when neither applies. */
+  getRevocation(token: string, subject?: RevocationSubject): Promise<RevocationRecord | null> {
+    return this.#lookup.getRevocation(token, subject);
   }
 
   /** One answer per token, in the order given; up to 1,000 tokens, KV read in bulk for what the log and the snapshot leave open. */
-  checkMany(tokens: string[]): Promise<boolean[]> {
-    return this.#lookup.checkMany(tokens);
+  checkMany(tokens: string[], subjects?: (RevocationSubject | null)[]): Promise<boolean[]> {
+    return this.#lookup.checkMany(tokens, subjects);
   }
 
   /** The isolate state the answers come from; a simulated location (tests, bench) overrides it. */
@@ -49,6 +53,7 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
     return revocationLookup(
       revocationReader({
         store: revocationStore(this.env.REVOCATIONS, { cacheTtl }),
+        userStore: userRevocationStore(this.env.REVOCATIONS, { cacheTtl }),
         feed: this.env.REVOCATION_FEED,
         settings: feedSettings(this.env),
         state: this.readerState(),

@@ -3,13 +3,13 @@
  * A broken rule is a `TypeError` whose message names the rule and never the token.
  * @module
  */
-import { MAX_TOKEN_LENGTH } from "../token";
+import { MAX_TOKEN_LENGTH, withinTokenLength } from "../token";
 
 /** Most tokens one `checkMany` call may ask about. */
-export const MAX_BATCH_TOKENS = 1000;
+const MAX_BATCH_TOKENS = 1000;
 
 /**
- * Refuses anything that is not a non-empty string of at most 8 KiB.
+ * Refuses anything that is not a non-empty string of at most 8 KiB (in UTF-8).
  * @example assertToken(""); // TypeError: token must not be empty
  */
 export function assertToken(value: unknown, name = "token"): asserts value is string {
@@ -34,7 +34,7 @@ export function assertTokenList(value: unknown): asserts value is string[] {
 function brokenRule(value: unknown): string | null {
   if (typeof value !== "string") return `must be a string, not ${describe(value)}`;
   if (value.length === 0) return "must not be empty";
-  if (value.length > MAX_TOKEN_LENGTH) return `must be at most ${MAX_TOKEN_LENGTH} characters (8 KiB)`;
+  if (!withinTokenLength(value)) return `must be at most ${MAX_TOKEN_LENGTH} bytes (8 KiB) in UTF-8`;
   return null;
 }
 

@@ -7,7 +7,6 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../context";
 import { fault } from "../faults";
 import { presentToken, tokenProblem } from "../token";
-import { waitUntilOf } from "./services";
 
 export interface AuthenticateOptions {
   header?: string;
@@ -29,16 +28,15 @@ export function authenticate({ header = "X-Auth-Token" }: AuthenticateOptions = 
       c.var.authority.inspect(token),
       c.var.revocations.verdict(token.hash),
     ]);
-    // KV holds a recent revocation the feed copy lacks: make sure the feed has it (its append may
-    // have failed). Behind the answer, which is 401 either way; a failure is tried again next time.
-    if (verdict.record && !verdict.confirmed) {
-      const completion = c.var.feed.append(token.hash, verdict.record).catch(() => false);
-      const waitUntil = waitUntilOf(c);
-      if (waitUntil) waitUntil(completion);
-      else await completion;
-    }
+    // KV holds a recent revocation the feed copy lacks: another isolate's entry not refreshed here
+    // yet, or a revocation whose feed append failed. The idempotent append completes the latter, and
+    // until it has, the answer is 503 (FeedUnavailable), as an admin's retry gets: a 401 would tell a
+    // client retrying its self-revocation that it is done while no feed entry exists.
+    if (verdict.record && !verdict.confirmed) await c.var.feed.append(token.hash, verdict.record);
     // Unknown, expired and revoked read alike, so a stolen token's holder learns nothing.
     if (!identity || verdict.revoked) throw fault(401, `The ${header} token is not valid`);
+    // Every token of the user issued up to a user revocation is revoked too (docs/design.md §9).
+    if (await c.var.userRevocations.revokes(identity)) throw fault(401, `The ${header} token is not valid`);
 
     c.set("caller", { token, identity });
     await next();

@@ -8,10 +8,12 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { authorityFor } from "../authority";
 import type { AppEnv } from "../context";
-import { isolateState, type ReaderState, revocationReader } from "../feed/reader";
 import { feedSettings } from "../feed/settings";
-import { feedWriter } from "../feed/writer";
-import { revocationStore } from "../store/revocations";
+import { isolateState, type ReaderState, revocationReader } from "../revocations/reader";
+import { revocationStore } from "../revocations/store";
+import { userRevocationReader } from "../revocations/user-reader";
+import { userRevocationStore } from "../revocations/user-revocations";
+import { feedWriter } from "../revocations/writer";
 
 export interface ServicesOptions {
   /** The isolate's feed copy and reusable answers; tests pass one per simulated location. */
@@ -25,20 +27,22 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
   createMiddleware<AppEnv>(async function services(c, next) {
     const settings = feedSettings(c.env);
     const store = revocationStore(c.env.REVOCATIONS);
+    const userStore = userRevocationStore(c.env.REVOCATIONS);
     c.set("authority", authorityFor(c.env));
     c.set("store", store);
-    c.set(
-      "revocations",
-      revocationReader({
-        // The worker's own reads set no cacheTtl: KV's default (60 s) applies.
-        store,
-        feed: c.env.REVOCATION_FEED,
-        settings,
-        state,
-        waitUntil: waitUntilOf(c),
-      }),
-    );
+    const revocations = revocationReader({
+      // The worker's own reads set no cacheTtl: KV's default (60 s) applies.
+      store,
+      userStore,
+      feed: c.env.REVOCATION_FEED,
+      settings,
+      state,
+      waitUntil: waitUntilOf(c),
+    });
+    c.set("revocations", revocations);
     c.set("feed", feedWriter(c.env.REVOCATION_FEED, state));
+    c.set("userStore", userStore);
+    c.set("userRevocations", userRevocationReader(revocations));
     await next();
   });
 
@@ -46,7 +50,7 @@ export const services = ({ state = isolateState }: ServicesOptions = {}) =>
  * The request's `waitUntil`, or `undefined` when the app runs without an execution context (Hono
  * throws then: `app.request` in tests).
  */
-export function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
+function waitUntilOf(c: Context): ((promise: Promise<unknown>) => void) | undefined {
   try {
     const ctx = c.executionCtx;
     return (promise) => ctx.waitUntil(promise);

@@ -1,5 +1,5 @@
 /**
- * Who may revoke what: plain functions with no I/O, one per step of DESIGN section 1 that
+ * Who may revoke what: plain functions with no I/O, one per step of docs/design.md §1 that
  * depends on identity. The route calls them in the contract's order.
  * @module
  */

@@ -15,7 +15,7 @@ export const ROLE_LEVELS: Readonly<Record<string, number>> = Object.freeze({
 export const USER_ADMIN_LEVEL = 750;
 
 /** Level of a caller with no known role: weaker than every real role. */
-export const NO_ROLE_LEVEL = Number.POSITIVE_INFINITY;
+const NO_ROLE_LEVEL = Number.POSITIVE_INFINITY;
 
 /**
  * A caller's level is its strongest role; roles outside the table count for nothing.

@@ -6,10 +6,9 @@
  * @module
  */
 import { type KeystoneClient, keystoneClient, keystoneConfig } from "../authority/keystone";
-import { ServiceUnavailable } from "../faults";
-import { feedWriter } from "../feed/writer";
+import { ServiceUnavailable } from "../errors";
+import type { RevocationRecord } from "../record";
 import { ConfigurationError, setting } from "../settings";
-import { revocationStore } from "../store/revocations";
 import { presentToken, tokenProblem } from "../token";
 import { isSealed, openPropagation, propagationKeyring } from "./encryption";
 import { parsePropagation } from "./message";
@@ -18,6 +17,12 @@ import { parsePropagation } from "./message";
 export const MAX_RETRY_DELAY_SECONDS = 600;
 
 export interface DeliverOptions {
+  /** The KV store and the feed writer (src/revocations), handed in by the entry point: propagation does not import them. */
+  store: {
+    get(tokenHash: string): Promise<RevocationRecord | null>;
+    put(tokenHash: string, record: RevocationRecord): Promise<void>;
+  };
+  feed: { append(tokenHash: string, record: RevocationRecord): Promise<unknown> };
   /** Where log lines go; tests pass a collector. */
   write?: (line: string) => void;
   /** Keystone client to use; built from `env` by default. */
@@ -33,15 +38,14 @@ export function retryDelay(attempts: number, base: number): number {
 }
 
 /**
- * @example export default { fetch: app.fetch, queue: (batch, env) => deliverPropagations(batch, env) }
+ * @example queue: (batch, env) => deliverPropagations(batch, env, { store: revocationStore(env.REVOCATIONS), feed: feedWriter(env.REVOCATION_FEED) })
  */
 export async function deliverPropagations(
   batch: MessageBatch<unknown>,
   env: Env,
-  { write = console.log, keystone }: DeliverOptions = {},
+  { store, feed, write = console.log, keystone }: DeliverOptions,
 ): Promise<void> {
   const base = setting(env, "PROPAGATION_RETRY_BASE_SECONDS");
-  const store = revocationStore(env.REVOCATIONS);
   let client = keystone;
   // One message at a time: a batch is small, and Keystone is better asked gently when it struggles.
   for (const message of batch.messages) {
@@ -107,13 +111,18 @@ export async function deliverPropagations(
       // The request's KV write or feed append may have failed after the send; the record and its
       // feed entry must exist all the same (the append is idempotent).
       if (!(await store.get(digest))) await store.put(digest, parsed.record);
-      // Best effort: a feed outage must not hold up Keystone. The KV record stands, and the next
-      // check of the token completes the feed entry.
-      await feedWriter(env.REVOCATION_FEED)
-        .append(digest, parsed.record)
-        .catch(() => log("warn", "feed append failed; KV holds the revocation"));
+      // A feed outage must not hold up Keystone, but the message is settled only once the entry
+      // exists: until then it is retried (Keystone answers a repeated revocation with 404).
+      const appended = await feed.append(digest, parsed.record).then(
+        () => true,
+        () => false,
+      );
       client ??= keystoneClient(keystoneConfig(env));
       const outcome = await client.revoke(parsed.token);
+      if (!appended) {
+        retry("warn", "retry: feed append failed; KV holds the revocation", { keystone: outcome });
+        continue;
+      }
       log("info", `settled: ${outcome}`);
       message.ack();
     } catch (error) {

@@ -3,7 +3,7 @@
  * so that the queue and its dead-letter queue hold ciphertext only. Format in `docs/storage.md`.
  * @module
  */
-import { type SettingsSource, setting } from "../settings";
+import { type PropagationKeySettings, propagationKeyTexts } from "../settings/propagation-keys";
 
 /** The version of the sealed format; part of the associated data, so a message of another cannot open. */
 export const SEALED_VERSION = 2;
@@ -23,7 +23,7 @@ export interface SealedPropagation {
   readonly ct: string;
 }
 
-export interface PropagationKey {
+interface PropagationKey {
   readonly kid: string;
   readonly key: CryptoKey;
 }
@@ -34,25 +34,9 @@ export interface PropagationKeyring {
   readonly previous?: PropagationKey | undefined;
 }
 
-export type PropagationKeySettings = Pick<SettingsSource, "PROPAGATION_KEY" | "PROPAGATION_KEY_PREVIOUS">;
-
 const IV_BYTES = 12;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
-
-/**
- * Checks the key settings without importing them; throws `PropagationKeyError` naming the
- * setting at fault, never its value. The authority calls it when it is built, so that keystone mode
- * without a key fails at once rather than at the first revocation.
- * @example checkPropagationKeys(env) // throws unless PROPAGATION_KEY is 32 bytes in base64
- */
-export function checkPropagationKeys(settings: PropagationKeySettings): void {
-  keyTexts(settings);
-}
-
-function keyTexts(settings: PropagationKeySettings): { current: string; previous: string | undefined } {
-  return { current: setting(settings, "PROPAGATION_KEY"), previous: setting(settings, "PROPAGATION_KEY_PREVIOUS") };
-}
 
 // Imported once per isolate and setting: the settings do not change while an isolate lives.
 const keyrings = new Map<string, Promise<PropagationKeyring>>();
@@ -62,7 +46,7 @@ const keyrings = new Map<string, Promise<PropagationKeyring>>();
  * @example const keyring = await propagationKeyring(env); await sealPropagation(message, keyring)
  */
 export async function propagationKeyring(settings: PropagationKeySettings): Promise<PropagationKeyring> {
-  const { current, previous } = keyTexts(settings);
+  const { current, previous } = propagationKeyTexts(settings);
   const cacheKey = `${current}\n${previous ?? ""}`;
   let keyring = keyrings.get(cacheKey);
   if (!keyring) {

@@ -4,7 +4,7 @@
  * never logged, and its digest is recomputed from the token rather than carried beside it.
  * @module
  */
-import type { RevocationRecord } from "../store/revocations";
+import type { RevocationRecord } from "../record";
 import { tokenProblem } from "../token";
 
 export interface PropagationMessage {

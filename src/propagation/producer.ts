@@ -5,15 +5,15 @@
  */
 import { isCurrent, type TokenIdentity } from "../authority";
 import { keystoneClient, keystoneConfig } from "../authority/keystone";
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
+import type { RevocationRecord } from "../record";
 import { setting } from "../settings";
-import type { RevocationRecord } from "../store/revocations";
 import type { PresentedToken } from "../token";
 import { propagationKeyring, sealPropagation } from "./encryption";
 import type { PropagationMessage } from "./message";
 
 /** The queue could not take the message: nothing was written, the client may retry. */
-export class PropagationUnavailable extends ServiceUnavailable {
+class PropagationUnavailable extends ServiceUnavailable {
   override name = "PropagationUnavailable";
 }
 

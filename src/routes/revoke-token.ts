@@ -9,8 +9,8 @@ import type { AppEnv, Caller } from "../context";
 import { fault } from "../faults";
 import { mayRevokeOthers, mayRevokeTokenOf } from "../policy/revoke-policy";
 import { pendingUpstream } from "../propagation/producer";
-import { recordRevocation } from "../record-revocation";
-import type { RevocationRecord } from "../store/revocations";
+import { recordRevocation } from "../revocations/record";
+import type { RevocationRecord } from "../revocations/store";
 import { constantTimeEqual, presentToken, tokenProblem } from "../token";
 
 export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
@@ -38,6 +38,8 @@ export async function revokeToken(c: Context<AppEnv>): Promise<Response> {
   const pending = verdict?.revoked ? await pendingUpstream(c.env, target) : null;
   const owner = pending ?? inspected;
   if (!owner || !verdict) throw fault(404, "Token not found");
+  // A token that its user's revocation covers is revoked already (docs/design.md §9).
+  if (!verdict.revoked && (await c.var.userRevocations.revokes(owner))) throw fault(404, "Token not found");
   const allowed = mayRevokeTokenOf(caller.identity, owner);
   // Already revoked is 404, with two exceptions that this request completes instead (step 9): the
   // upstream has not confirmed it (it is recorded and sent again), or KV holds a recent record that
@@ -77,7 +79,8 @@ function requestedTokenId(c: Context<AppEnv>): string | undefined {
   return tokenId;
 }
 
-function recordFor(owner: TokenIdentity, caller: Caller, reason: RevocationRecord["reason"]): RevocationRecord {
+/** The record of a token revocation by `caller` of a token owned by `owner`. */
+export function recordFor(owner: TokenIdentity, caller: Caller, reason: RevocationRecord["reason"]): RevocationRecord {
   return {
     revokedAt: new Date().toISOString(),
     expiresAt: owner.expiresAt,

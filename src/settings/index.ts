@@ -10,10 +10,7 @@ export {
   ConfigurationError,
   type ConfigurationErrorClass,
   KeystoneConfigError,
-  PropagationKeyError,
-  RackspaceConfigError,
 } from "./errors";
-export type { OnInvalid, Rule } from "./rules";
 
 /** Milliseconds to wait for an upstream identity service (Keystone, Rackspace). */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 3000;
@@ -36,7 +33,7 @@ const encoder = new TextEncoder();
  * window and the lookups' cacheTtl, the Keystone credentials, the JWT key source and algorithms) and
  * the grammar of `KEYSTONE_ROLE_MAP` are checked where those settings are used.
  */
-export const SETTINGS = {
+const SETTINGS = {
   // Which authority says what a token is (src/authority).
   TOKEN_AUTHORITY: choice(["registry", "jwt", "keystone", "rackspace"], { fallback: "registry" }),
 
@@ -49,13 +46,17 @@ export const SETTINGS = {
   LOOKUP_CACHE_TTL: wholeNumber({ unit: "seconds", fallback: 30, min: 30, onInvalid: "default" }),
   FEED_WINDOW: wholeNumber({ unit: "seconds", fallback: 600 }),
   FEED_FRESHNESS: decimalNumber({ unit: "seconds", fallback: 1 }),
-  // Seconds between two snapshots of the feed (DESIGN section 8); at most FEED_WINDOW / 3, checked in src/feed/settings.ts.
+  // Seconds between two snapshots of the feed (docs/design.md §8); at most FEED_WINDOW / 3, checked in src/feed/settings.ts.
   SNAPSHOT_INTERVAL: wholeNumber({ unit: "seconds", fallback: 60, min: 10 }),
   FEED_CACHE_ORIGIN: url({
     form: "origin",
     fallback: "https://token-revocation.feed",
     example: "https://revoke.example.com",
   }),
+
+  // User revocations (docs/design.md §9): how long any token may live, and so how long a user
+  // revocation is kept. Refused when unusable: a guess could let a token outlive its revocation.
+  MAX_TOKEN_LIFETIME: wholeNumber({ unit: "seconds", fallback: 86_400, min: 60 }),
 
   // The upstream authorities (Keystone, Rackspace): their shared validation cache.
   VALIDATION_CACHE_TTL: decimalNumber({

@@ -10,7 +10,7 @@ import { ConfigurationError, type ConfigurationErrorClass, invalidSetting } from
  * tunes (a cache lifetime, a timeout) and must never stop the worker. `"refuse"`: a
  * {@link ConfigurationError}, for a setting the worker must not guess.
  */
-export type OnInvalid = "default" | "refuse";
+type OnInvalid = "default" | "refuse";
 
 /** How one setting is read. */
 export interface Rule<T> {

@@ -3,7 +3,8 @@
  * SQLite cursor straight into a typed array (never an array of row objects), then the filter.
  * @module
  */
-import { encodeSnapshot, type SnapshotHeader } from "./format";
+import { encodeUserSection } from "../users/snapshot-section";
+import { encodeSnapshot, SECTION_USERS, type SnapshotHeader } from "./format";
 import { BinaryFuseFilter, digestKey, type FingerprintBits } from "./fuse-filter";
 
 /**
@@ -12,10 +13,10 @@ import { BinaryFuseFilter, digestKey, type FingerprintBits } from "./fuse-filter
  * ~40 MB at this size, so that two objects of the class sharing an isolate's 128 MB still fit.
  * Past it the object logs and builds nothing; readers stay on the log and KV (never wrong).
  */
-export const MAX_SNAPSHOT_ENTRIES = 1_200_000;
+const MAX_SNAPSHOT_ENTRIES = 1_200_000;
 
 /** 16-bit fingerprints: 18-19.2 bits an entry, 0.0015% false positives (docs/consistency.md). */
-export const DEFAULT_FINGERPRINT_BITS: FingerprintBits = 16;
+const DEFAULT_FINGERPRINT_BITS: FingerprintBits = 16;
 
 export interface BuildInput {
   readonly sql: SqlStorage;
@@ -67,6 +68,15 @@ export function buildSnapshot({ sql, epoch, cut, now, complete, bits = DEFAULT_F
       .exec<{ at: number }>(`SELECT committed_at AS at FROM entries WHERE seq <= ? ORDER BY seq DESC LIMIT 1`, cut)
       .toArray()[0]?.at ?? now;
   const header: SnapshotHeader = { epoch, cut, cutAt, builtAt: now, complete, seed: filter.seed, entries: n };
-  const bytes = encodeSnapshot(header, filter.toBytes());
+  // Every live user revocation up to the cut, exactly (docs/design.md §9): they are few.
+  const users = new Map<string, number>();
+  for (const row of sql.exec<{ digest: string; issued_before: number }>(
+    `SELECT digest, issued_before FROM user_entries WHERE seq <= ? AND expires_at > ?`,
+    cut,
+    now,
+  )) {
+    users.set(row.digest, row.issued_before);
+  }
+  const bytes = encodeSnapshot(header, filter.toBytes(), new Map([[SECTION_USERS, encodeUserSection(users)]]));
   return { header, bytes, buildMs: performance.now() - started };
 }

@@ -1,6 +1,6 @@
 /**
  * The snapshot container (docs/storage.md): a small versioned header, then length-prefixed sections
- * (the digest filter; the user revocations of DESIGN section 9), so a new section needs no new format.
+ * (the digest filter; the user revocations of docs/design.md §9), so a new section needs no new format.
  * @module
  */
 import { BinaryFuseFilter } from "./fuse-filter";
@@ -8,9 +8,9 @@ import { BinaryFuseFilter } from "./fuse-filter";
 /** "RVSN", little-endian: the first four bytes of every snapshot. */
 const MAGIC = 0x4e535652;
 /** Bump when the header or a section changes meaning: an old reader then refuses the bytes, never misreads them. */
-export const SNAPSHOT_FORMAT_VERSION = 1;
+const SNAPSHOT_FORMAT_VERSION = 1;
 /** Section kinds. A reader skips kinds it does not know. */
-export const SECTION_FILTER = 1;
+const SECTION_FILTER = 1;
 export const SECTION_USERS = 2;
 const FLAG_COMPLETE = 1;
 /** magic, version, flags, header length, cut, cut time, built at, seed, entries, epoch length. */
@@ -23,7 +23,7 @@ export interface SnapshotHeader {
   /** When the entry `cut` was committed (epoch ms; the build time when the feed is empty). */
   readonly cutAt: number;
   readonly builtAt: number;
-  /** Built after the backfill from KV finished: a filter miss is proof (DESIGN section 8). */
+  /** Built after the backfill from KV finished: a filter miss is proof (docs/design.md §8). */
   readonly complete: boolean;
   /** The filter's seed, new for each snapshot. */
   readonly seed: number;
@@ -33,7 +33,7 @@ export interface SnapshotHeader {
 
 export interface Snapshot extends SnapshotHeader {
   readonly filter: BinaryFuseFilter;
-  /** Sections this version does not read (the users section until DESIGN section 9 lands), by kind. */
+  /** Sections this version does not read (the users section until docs/design.md §9 lands), by kind. */
   readonly sections: ReadonlyMap<number, Uint8Array>;
 }
 
@@ -73,7 +73,7 @@ export function encodeSnapshot(
 }
 
 /** Reads the header only (no filter), e.g. to check what a cached body is before using it. */
-export function snapshotHeader(bytes: Uint8Array): SnapshotHeader {
+function snapshotHeader(bytes: Uint8Array): SnapshotHeader {
   if (!(bytes instanceof Uint8Array) || bytes.byteLength < FIXED_HEADER_BYTES) throw invalid("too short");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (view.getUint32(0, true) !== MAGIC) throw invalid("not a snapshot");

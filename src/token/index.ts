@@ -5,5 +5,5 @@
  */
 export { constantTimeEqual } from "./constant-time";
 export { hashToken, type PresentedToken, presentToken } from "./digest";
-export { revocationSubject } from "./subject";
-export { MAX_TOKEN_LENGTH, type TokenProblem, tokenProblem } from "./syntax";
+export { jwtUser, revocationSubject } from "./subject";
+export { MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "./syntax";

@@ -1,6 +1,6 @@
 /**
  * The subject a token is revoked under: for a JWT with `iss` and `jti`, that pair, so that every
- * encoding of one JWT is one revocation.
+ * encoding of one JWT is one revocation; and the user and issue time a JWT names (`sub`, `iat`).
  * @module
  */
 import { decodeJwt } from "jose";
@@ -18,16 +18,34 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
  * @example revocationSubject("tok-1") // "tok-1"
  */
 export function revocationSubject(value: string): string {
-  if (!JWT_SHAPE.test(value)) return value;
-  let claims: ReturnType<typeof decodeJwt>;
-  try {
-    // Strict as the hand-written decoder it replaces: base64url, then UTF-8 that must be valid,
-    // then JSON that must be an object. Anything else makes the token an opaque one.
-    claims = decodeJwt(value);
-  } catch {
-    return value;
-  }
+  const claims = claimsOf(value);
+  if (!claims) return value;
   const { iss, jti } = claims;
   if (typeof iss !== "string" || typeof jti !== "string" || jti === "") return value;
   return `jwt\n${JSON.stringify([iss, jti])}`;
+}
+
+/**
+ * The user and issue time a JWT-shaped token names, `sub` and `iat` (epoch ms; `undefined` without
+ * `iat`), decoded and not verified: lookups apply its user's revocation with them, and a forged
+ * `sub` can only get its forger refused. `null` for a token that is not a JWT with a string `sub`.
+ * @example jwtUser(jwt) // { userId: "alice", issuedAt: 1796283612000 }
+ */
+export function jwtUser(value: string): { userId: string; issuedAt: number | undefined } | null {
+  const claims = claimsOf(value);
+  if (!claims) return null;
+  const { sub, iat } = claims;
+  if (typeof sub !== "string" || sub === "") return null;
+  return { userId: sub, issuedAt: typeof iat === "number" && Number.isFinite(iat) ? iat * 1000 : undefined };
+}
+
+// Strict as the hand-written decoder it replaced: base64url, then UTF-8 that must be valid, then JSON
+// that must be an object. Anything else is no JWT here, and the token an opaque one.
+function claimsOf(value: string): ReturnType<typeof decodeJwt> | null {
+  if (!JWT_SHAPE.test(value)) return null;
+  try {
+    return decodeJwt(value);
+  } catch {
+    return null;
+  }
 }

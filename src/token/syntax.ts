@@ -3,7 +3,7 @@
  * @module
  */
 
-/** Longest token accepted anywhere: 8 KiB. */
+/** Longest token accepted anywhere: 8 KiB, counted in UTF-8 bytes. */
 export const MAX_TOKEN_LENGTH = 8192;
 
 /** Why a string cannot be a token; `null` when it can. */
@@ -12,7 +12,7 @@ export type TokenProblem = "empty" | "too long" | "control characters" | "not pr
 // Every token format we serve (UUID, hex, fernet, JWT) is printable ASCII with no spaces.
 const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 // C0 controls, DEL and the C1 controls (U+0080-U+009F): reported separately because the API
-// answers them with 400, not 404 (DESIGN step 4).
+// answers them with 400, not 404 (docs/design.md §1 step 4).
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 /**
@@ -21,8 +21,23 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
  */
 export function tokenProblem(value: string): TokenProblem | null {
   if (value.length === 0) return "empty";
-  if (value.length > MAX_TOKEN_LENGTH) return "too long";
+  if (!withinTokenLength(value)) return "too long";
   if (CONTROL.test(value)) return "control characters";
   if (!PRINTABLE_ASCII.test(value)) return "not printable ASCII";
   return null;
+}
+
+const encoder = new TextEncoder();
+// One scratch buffer of exactly the limit: a string whose UTF-8 does not fit in it is too long.
+const scratch = new Uint8Array(MAX_TOKEN_LENGTH);
+
+/**
+ * Whether `value` is at most 8 KiB in UTF-8 (a lone surrogate counts as the 3 bytes of U+FFFD).
+ * @example withinTokenLength("é".repeat(4096)) // true: 8,192 bytes
+ */
+export function withinTokenLength(value: string): boolean {
+  // A UTF-16 code unit is 1 to 3 bytes (a surrogate pair, 4 for 2): most strings are settled by length.
+  if (value.length > MAX_TOKEN_LENGTH) return false;
+  if (value.length * 3 <= MAX_TOKEN_LENGTH) return true;
+  return encoder.encodeInto(value, scratch).read === value.length;
 }

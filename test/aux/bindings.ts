@@ -3,7 +3,7 @@
  * @module
  */
 import { env } from "cloudflare:workers";
-import type { RevocationLookupBinding } from "../../src/client";
+import type { RevocationLookupBinding } from "@token-revocation/client";
 
 export interface AuxBindings {
   /** `RevocationLookup` of the worker under test, over a real service binding. */

@@ -30,6 +30,8 @@ export function buildAuxWorkers(): typeof AUX_SCRIPTS {
       ...WORKER_BUNDLE_OPTIONS,
       entryPoints: [ENTRIES[name]],
       outfile: AUX_SCRIPTS[name],
+      // The client package's TypeScript source, as tsconfig.json's `paths` maps it for the worker.
+      alias: { "@token-revocation/client": "./packages/client/src/index.ts" },
       logLevel: "warning",
     });
   }

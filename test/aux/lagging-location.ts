@@ -7,8 +7,8 @@
  */
 import { createApp } from "../../src/app";
 import { FeedLocation } from "../../src/feed/location";
-import { type ReaderState, readerState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/lookup";
+import { type ReaderState, readerState } from "../../src/revocations/reader";
 import { laggingKv } from "../support/lagging-kv";
 
 const state = readerState(new FeedLocation({ cache: () => caches.open("lagging-location") }));

@@ -30,3 +30,23 @@ export function failingLookup<T extends object>(binding: T): T {
     },
   });
 }
+
+/**
+ * Wraps a `RevocationLookup` binding so that every lookup call's arguments are recorded, then
+ * passed on unchanged to the real binding. A counting wrapper, not a stand-in.
+ * @example const { binding, calls } = recordingLookup(env.LOOKUP); // calls: [["isRevoked", [token, subject]]]
+ */
+export function recordingLookup<T extends object>(binding: T): { binding: T; calls: [string, unknown[]][] } {
+  const calls: [string, unknown[]][] = [];
+  const wrapped = new Proxy(binding, {
+    get(target, property) {
+      const value = Reflect.get(target, property);
+      if (!LOOKUP_METHODS.has(property) || typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        calls.push([String(property), args]);
+        return Reflect.apply(value, target, args);
+      };
+    },
+  });
+  return { binding: wrapped, calls };
+}

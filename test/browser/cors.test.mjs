@@ -14,7 +14,7 @@ import { chromium } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { putLocal } from "../../scripts/local-kv.ts";
 import { registryEntry } from "../../src/authority/registry/index.ts";
-import { expirationFor } from "../../src/store/revocations.ts";
+import { expirationFor } from "../../src/revocations/store.ts";
 import { loadContract } from "../support/openapi-contract.ts";
 import { scanForSecrets } from "../support/scan-secrets.ts";
 import { wranglerDev } from "../support/wrangler-dev.mjs";

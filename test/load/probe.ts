@@ -3,7 +3,7 @@
  * namespaces in bulk and calls `RevocationLookup` over a real service binding, as a sibling would.
  * @module
  */
-import type { RevocationLookupBinding } from "../../src/client/types";
+import type { RevocationLookupBinding } from "@token-revocation/client";
 import type { FeedNamespace } from "../../src/feed/location";
 import { FEED_SHARDS } from "../../src/feed/shards";
 

@@ -7,9 +7,9 @@ import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { WORKER_BUNDLE_OPTIONS } from "../../scripts/worker-bundle";
-import type { RevocationRecord } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
 
-export const WORKER_NAME = "token-revocation";
+const WORKER_NAME = "token-revocation";
 
 export interface LoadServer {
   /** Where the worker listens, e.g. `http://127.0.0.1:8800`. */
@@ -20,7 +20,7 @@ export interface LoadServer {
   dispose(): Promise<void>;
 }
 
-export interface Probe {
+interface Probe {
   seed(entries: { key: string; value: string }[]): Promise<void>;
   records(keys: string[]): Promise<Record<string, { value: RevocationRecord | null; metadata: unknown }>>;
   keys(prefix: string): Promise<string[]>;

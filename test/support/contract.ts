@@ -1,5 +1,5 @@
 /**
- * DESIGN section 1 written out for the tests: the v2.0 role names and the fault root keys. Tests
+ * docs/design.md §1 written out for the tests: the v2.0 role names and the fault root keys. Tests
  * check the worker against these, never against the code's own tables (src/policy/roles.ts, src/faults.ts).
  * @module
  */
@@ -24,5 +24,6 @@ export const FAULT_ROOT_KEYS: Readonly<Record<number, string>> = {
   405: "badMethod",
   413: "overLimit",
   500: "identityFault",
+  501: "notImplemented",
   503: "serviceUnavailable",
 };

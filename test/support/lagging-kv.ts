@@ -6,7 +6,7 @@
  */
 
 /** KV's documented propagation bound plus the lookup's `cacheTtl`. */
-export const KV_LAG_MS = 90_000;
+const KV_LAG_MS = 90_000;
 
 type Record = { revokedAt?: unknown } | null;
 

@@ -1,6 +1,6 @@
 /**
  * Remembers every raw token a test used and everything the worker sent back or logged, then
- * looks for those tokens in responses, logs and KV: DESIGN section 2 says none may appear.
+ * looks for those tokens in responses, logs and KV: docs/design.md §2 says none may appear.
  * @module
  */
 import { capturedLogs } from "./capture-console";

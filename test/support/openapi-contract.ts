@@ -1,6 +1,6 @@
 /**
- * Checks the worker's responses against `docs/openapi.yaml`, so that the description cannot drift
- * from what the worker does: `leak-setup.ts` checks every response of every worker test file.
+ * Checks the worker's responses against `docs/openapi.yaml` and its dereferenced bundle, so that the
+ * description cannot drift from what the worker does: `leak-setup.ts` checks every worker response.
  * @module
  */
 // The validator: @cfworker/json-schema. The tests run inside workerd, which refuses code generation
@@ -13,6 +13,8 @@
 // Schema (finding the response by path, method and status; headers; media type) is the glue below.
 import { dereference, type OutputUnit, type Schema, validate } from "@cfworker/json-schema";
 import { parse } from "yaml";
+// Written by the worker project's global setup (`bundle-openapi.ts`: `redocly bundle --dereferenced`).
+import bundledDescription from "../../.generated/openapi.dereferenced.json?raw";
 import description from "../../docs/openapi.yaml?raw";
 
 /** A response as the check needs it: its body already read as text. */
@@ -146,23 +148,38 @@ export function loadContract(yaml: string = description): Contract {
   };
 }
 
-let contract: Contract | undefined;
+/** A form of the description, named for messages, and the check it makes. */
+type Form = [form: string, contract: Contract];
+
+/**
+ * The description as written, and as `redocly bundle --dereferenced` hands it to code generators and
+ * gateways: a `$ref` with sibling keywords reads differently in the two, so both must accept every answer.
+ * @example loadContracts().map(([form, contract]) => [form, contract.check("DELETE", url, observed)])
+ */
+export function loadContracts(): [asWritten: Form, bundled: Form] {
+  return [
+    ["docs/openapi.yaml", loadContract()],
+    ["its dereferenced bundle", loadContract(bundledDescription)],
+  ];
+}
+
+let contracts: Form[] | undefined;
 const mismatches: string[] = [];
 let checked = 0;
 
 /**
- * Checks one response of the worker against `docs/openapi.yaml` and remembers what does not match.
+ * Checks one response of the worker against `docs/openapi.yaml` and its dereferenced bundle, and
+ * remembers what does not match.
  * @example await checkContract(request, response.clone())
  */
 export async function checkContract(request: Request, response: Response): Promise<void> {
-  contract ??= loadContract();
+  contracts ??= loadContracts();
   const observed = { status: response.status, headers: response.headers, body: await response.text() };
   checked++;
-  for (const problem of contract.check(request.method, request.url, observed))
-    mismatches.push(`#${checked} ${problem}`);
+  for (const [form, contract] of contracts)
+    for (const problem of contract.check(request.method, request.url, observed))
+      mismatches.push(`#${checked} (${form}) ${problem}`);
 }
 
 /** Every mismatch found in this test file so far, numbered by the response it was found in. */
 export const contractMismatches = (): readonly string[] => mismatches;
-/** How many responses this test file has checked. */
-export const checkedResponses = (): number => checked;

@@ -5,10 +5,11 @@
  */
 import { env } from "cloudflare:workers";
 import { FeedLocation, type FeedLocationOptions, MAX_REFRESH_PHASE } from "../../src/feed/location";
-import { type ReaderState, type RevocationReader, readerState, revocationReader } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
-import { revocationStore } from "../../src/store/revocations";
+import { type ReaderState, type RevocationReader, readerState, revocationReader } from "../../src/revocations/reader";
+import { revocationStore } from "../../src/revocations/store";
+import { userRevocationStore } from "../../src/revocations/user-revocations";
 
 let locations = 0;
 const cacheNames: string[] = [];
@@ -41,12 +42,13 @@ export interface ReaderOptions {
 }
 
 /** The real reader over `kv`, in a location of its own unless `state` is given. */
-export function readerOver(
+function readerOver(
   kv: KVNamespace,
   { state = newLocation(), cacheTtl = 30, feed, settings }: ReaderOptions = {},
 ): RevocationReader {
   return revocationReader({
     store: revocationStore(kv, { cacheTtl }),
+    userStore: userRevocationStore(kv, { cacheTtl }),
     feed: feed ?? env.REVOCATION_FEED,
     settings: feedSettings(settings ?? env),
     state,

@@ -12,7 +12,7 @@ type Stub = DurableObjectStub<RevocationFeed>;
 type Builder = { buildNow(bits?: FingerprintBits): { cut: number; complete: boolean } | null };
 
 /** Moves the start of the object's epoch back, so that its backfill is due at once. */
-export async function ageEpoch(stub: Stub, byMs = 3600_000): Promise<void> {
+async function ageEpoch(stub: Stub, byMs = 3600_000): Promise<void> {
   await runInDurableObject(stub, (_, state) => {
     const since = state.storage.sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'since'").one().value;
     state.storage.sql.exec("UPDATE meta SET value = ? WHERE key = 'since'", String(Number(since) - byMs));

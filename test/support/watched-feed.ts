@@ -5,14 +5,36 @@
  */
 import type { FeedNamespace } from "../../src/feed/location";
 
-export type FeedMethod = "prepare" | "append" | "head" | "segment" | "record" | "snapshot" | "stats";
-const METHODS = new Set<PropertyKey>(["prepare", "append", "head", "segment", "record", "snapshot", "stats"]);
+type FeedMethod =
+  | "prepare"
+  | "append"
+  | "appendUser"
+  | "head"
+  | "segment"
+  | "record"
+  | "userRecord"
+  | "snapshot"
+  | "stats";
+const METHODS = new Set<PropertyKey>([
+  "prepare",
+  "append",
+  "appendUser",
+  "head",
+  "segment",
+  "record",
+  "userRecord",
+  "snapshot",
+  "stats",
+]);
 
-export interface FeedFaultRule {
+interface FeedFaultRule {
   /** Which calls fail; every call when absent. */
   method?: FeedMethod;
-  /** `throw` rejects at once, as an unreachable object does; `slow` answers only after `delayMs`. */
-  fault: "throw" | "slow";
+  /**
+   * `throw` rejects at once, as an unreachable object does; `slow` answers only after `delayMs`;
+   * `hang` never answers, as a request to a stuck object may not.
+   */
+  fault: "throw" | "slow" | "hang";
   delayMs?: number;
 }
 
@@ -34,9 +56,11 @@ export function watchFeed(real: FeedNamespace): WatchedFeed {
   const calls: Record<FeedMethod, number> = {
     prepare: 0,
     append: 0,
+    appendUser: 0,
     head: 0,
     segment: 0,
     record: 0,
+    userRecord: 0,
     snapshot: 0,
     stats: 0,
   };
@@ -51,6 +75,7 @@ export function watchFeed(real: FeedNamespace): WatchedFeed {
         return async (...args: unknown[]) => {
           const rule = rules.find((r) => !r.method || r.method === method);
           if (rule?.fault === "throw") throw new Error(`injected fault: feed ${method} unavailable`);
+          if (rule?.fault === "hang") return new Promise(() => {});
           if (rule?.fault === "slow") await new Promise((resolve) => setTimeout(resolve, rule.delayMs ?? 1000));
           calls[method]++;
           // Called on the stub itself: `apply` with the stub as `this` would try to send `this` along.

@@ -29,7 +29,7 @@ export interface KvFaultRule {
 }
 
 /** One call on the namespace, as the code under test made it. */
-export interface KvCall {
+interface KvCall {
   method: string;
   /** Keys asked for: 1 for a single get, the array's length for a bulk get. */
   keys: number;

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 import { FeedCopy } from "../../src/feed/copy";
-import { KnownRevocations } from "../../src/feed/known";
 import { feedSettings } from "../../src/feed/settings";
 import { FEED_SHARDS, shardFor } from "../../src/feed/shards";
 import type { FeedHead, WireEntry } from "../../src/feed/wire";
+import { KnownRevocations } from "../../src/revocations/known";
 import { ConfigurationError } from "../../src/settings";
 
 const SIZE = 4;
@@ -22,6 +22,7 @@ const head = (first: number, last: number, epoch = "e1"): FeedHead => ({
   last,
   segmentSize: SIZE,
   snapshot: null,
+  users: [],
   entries: Array.from({ length: last - Math.floor(last / SIZE) * SIZE }, (_, i) =>
     entry(Math.floor(last / SIZE) * SIZE + i + 1),
   ),
@@ -29,6 +30,7 @@ const head = (first: number, last: number, epoch = "e1"): FeedHead => ({
 const segment = (index: number, epoch = "e1") => ({
   epoch,
   index,
+  users: [],
   entries: Array.from({ length: SIZE }, (_, i) => entry(index * SIZE + i + 1)),
 });
 

@@ -329,6 +329,7 @@ describe("BinaryFuseFilter", () => {
     });
 
     it("names what is wrong", () => {
+      // 100 keys: 192 slots.
       const bytes = BinaryFuseFilter.build(words(200, 3), { seed: 1, bits: 8 }).toBytes();
       const variant = (at: number, value: number) => {
         const copy = bytes.slice();
@@ -338,7 +339,11 @@ describe("BinaryFuseFilter", () => {
       expect(() => BinaryFuseFilter.fromBytes(variant(0, 0))).toThrow(/magic/);
       expect(() => BinaryFuseFilter.fromBytes(variant(4, 2))).toThrow(/version 2/);
       expect(() => BinaryFuseFilter.fromBytes(variant(5, 12))).toThrow(/bits 12/);
+      expect(() => BinaryFuseFilter.fromBytes(variant(16, 3))).toThrow(/disagree/);
+      expect(() => BinaryFuseFilter.fromBytes(variant(24, bytes[24]! + 1))).toThrow(/disagree/);
+      expect(() => BinaryFuseFilter.fromBytes(variant(15, 1))).toThrow(/disagree/);
       expect(() => BinaryFuseFilter.fromBytes(variant(12, 201))).toThrow(/disagree/);
+      expect(() => BinaryFuseFilter.fromBytes(variant(12, 150))).toThrow(/checksum/);
       expect(() => BinaryFuseFilter.fromBytes(variant(5, 16))).toThrow(/bytes where the header implies/);
       expect(() => BinaryFuseFilter.fromBytes(variant(40, bytes[40]! ^ 1))).toThrow(/checksum/);
       expect(() => BinaryFuseFilter.fromBytes(bytes.subarray(0, 20))).toThrow(/header/);

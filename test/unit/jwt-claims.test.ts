@@ -3,7 +3,7 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { claimAt, identityFromClaims } from "../../src/authority/jwt/claims";
+import { claimAt, identityFromClaims, outlivesUserRevocations } from "../../src/authority/jwt/claims";
 
 const exp = 2_000_000_000;
 
@@ -77,5 +77,20 @@ describe("claimAt", () => {
     expect(claimAt({ a: { b: 1 } }, "a.b")).toBe(1);
     expect(claimAt({ a: {} }, "a.constructor")).toBeUndefined();
     expect(claimAt({ a: null }, "a.b")).toBeUndefined();
+  });
+});
+
+describe("issue time and MAX_TOKEN_LIFETIME", () => {
+  it("answers iat as issuedAt, and no issue time without iat", () => {
+    expect(identityFromClaims({ sub: "u", exp, iat: 1_999_996_400 })?.issuedAt).toBe("2033-05-18T02:33:20.000Z");
+    expect(identityFromClaims({ sub: "u", exp })?.issuedAt).toBeUndefined();
+  });
+
+  it("a token lives too long when exp - iat exceeds the maximum, or without iat when exp is further from now", () => {
+    expect(outlivesUserRevocations({ iat: 1000, exp: 1000 + 86_400 }, 86_400)).toBe(false);
+    expect(outlivesUserRevocations({ iat: 1000, exp: 1000 + 86_401 }, 86_400)).toBe(true);
+    expect(outlivesUserRevocations({ exp: 5000 + 3600 }, 3600, 5000)).toBe(false);
+    expect(outlivesUserRevocations({ exp: 5000 + 3601 }, 3600, 5000)).toBe(true);
+    expect(outlivesUserRevocations({}, 3600, 5000)).toBe(false);
   });
 });

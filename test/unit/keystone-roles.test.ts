@@ -1,5 +1,5 @@
 /**
- * Keystone roles by scope (DESIGN section 3): the role map, and the identity of a token body.
+ * Keystone roles by scope (docs/design.md §3): the role map, and the identity of a token body.
  * The bodies below have the shape Keystone 22 answers `GET /v3/auth/tokens?nocatalog` with.
  * @module
  */
@@ -145,7 +145,7 @@ describe("keystoneIdentity", () => {
   });
 });
 
-describe("scoped identities in the policy (DESIGN steps 6 and 8)", () => {
+describe("scoped identities in the policy (docs/design.md §1 steps 6 and 8)", () => {
   const map = parseRoleMap();
   const owner = (home: string) => keystoneIdentity(body(project("p", home), MEMBER_ROLES, home), map)!;
 

@@ -1,6 +1,8 @@
+import fc from "fast-check";
+import { base64url } from "jose";
 import { describe, expect, it } from "vitest";
-import { expirationFor, MIN_EXPIRATION_SECONDS } from "../../src/store/revocations";
-import { constantTimeEqual, hashToken, MAX_TOKEN_LENGTH, tokenProblem } from "../../src/token";
+import { expirationFor, MIN_EXPIRATION_SECONDS } from "../../src/revocations/store";
+import { constantTimeEqual, hashToken, MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "../../src/token";
 
 describe("tokenProblem", () => {
   it("accepts printable ASCII up to 8 KiB", () => {
@@ -8,6 +10,31 @@ describe("tokenProblem", () => {
     expect(tokenProblem("a".repeat(MAX_TOKEN_LENGTH))).toBeNull();
     expect(tokenProblem("eyJhbGciOiJIUzI1NiJ9.e30.sig-_~")).toBeNull();
   });
+
+  it("counts 8 KiB in UTF-8 bytes, not characters", () => {
+    expect(tokenProblem("é".repeat(MAX_TOKEN_LENGTH / 2))).toBe("not printable ASCII");
+    expect(tokenProblem("é".repeat(MAX_TOKEN_LENGTH / 2 + 1))).toBe("too long");
+    expect(tokenProblem(`${"€".repeat(2730)}ab`)).toBe("not printable ASCII");
+    expect(tokenProblem(`${"€".repeat(2730)}abc`)).toBe("too long");
+    expect(tokenProblem("🔑".repeat(MAX_TOKEN_LENGTH / 4 + 1))).toBe("too long");
+    // A lone surrogate is encoded as U+FFFD, 3 bytes.
+    expect(tokenProblem(`${"\ud800".repeat(2730)}ab`)).toBe("not printable ASCII");
+    expect(tokenProblem(`${"\ud800".repeat(2730)}abc`)).toBe("too long");
+  });
+
+  it("agrees with TextEncoder on the byte count", () => {
+    // 1- to 4-byte characters and lone surrogates, around the lengths where bytes must be counted.
+    const units = fc.constantFrom("a", "é", "€", "🔑", "\ud800", "\udc00");
+    fc.assert(
+      fc.property(
+        fc.array(units, { minLength: 2000, maxLength: 4200 }).map((parts) => parts.join("")),
+        (value) => {
+          expect(withinTokenLength(value)).toBe(new TextEncoder().encode(value).length <= MAX_TOKEN_LENGTH);
+        },
+      ),
+      { seed: 20261203, numRuns: 100 },
+    );
+  }, 30_000);
 
   it("names each kind of problem", () => {
     expect(tokenProblem("")).toBe("empty");
@@ -31,6 +58,17 @@ describe("hashToken", () => {
     expect(await hashToken("abc")).toBe("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
     expect(await hashToken("x".repeat(MAX_TOKEN_LENGTH))).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
+
+  it("is the digest WebCrypto gives, for any string (every stored key depends on it)", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: "binary", maxLength: 300 }), async (value) => {
+        const bytes = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value)));
+        expect(await hashToken(value)).toBe(base64url.encode(bytes));
+      }),
+      { seed: 20261203, numRuns: 200 },
+    );
+    // A shared machine can be slow; the property is about answers, not time.
+  }, 30_000);
 });
 
 describe("constantTimeEqual", () => {

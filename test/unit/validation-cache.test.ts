@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { ValidationCache } from "../../src/authority/validation-cache";
 
 describe("ValidationCache on its own (a clock under test control)", () => {
-  const identity = (expiresInMs: number, now: number) => ({
-    userId: "u1",
+  const identity = (expiresInMs: number, now: number, userId = "u1") => ({
+    userId,
     domainId: "d1",
     roles: ["identity:default"],
     expiresAt: new Date(now + expiresInMs).toISOString(),
@@ -17,9 +17,10 @@ describe("ValidationCache on its own (a clock under test control)", () => {
   it("never outlives the token: a 30 s TTL on a token with 5 s left lasts 5 s", () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
     const cache = new ValidationCache({ now: () => now });
-    cache.set("s", "h", identity(5_000, now), 30);
+    const answer = identity(5_000, now);
+    cache.set("s", "h", answer, 30);
     now += 4_999;
-    expect(cache.get("s", "h")).toBeDefined();
+    expect(cache.get("s", "h")).toEqual(answer);
     now += 2;
     expect(cache.get("s", "h")).toBeUndefined();
   });
@@ -27,9 +28,10 @@ describe("ValidationCache on its own (a clock under test control)", () => {
   it("expires after its TTL when the token lives longer", () => {
     let now = Date.parse("2026-01-01T00:00:00Z");
     const cache = new ValidationCache({ now: () => now });
-    cache.set("s", "h", identity(3600_000, now), 30);
+    const answer = identity(3600_000, now);
+    cache.set("s", "h", answer, 30);
     now += 29_999;
-    expect(cache.get("s", "h")).toBeDefined();
+    expect(cache.get("s", "h")).toEqual(answer);
     now += 2;
     expect(cache.get("s", "h")).toBeUndefined();
   });
@@ -54,17 +56,19 @@ describe("ValidationCache on its own (a clock under test control)", () => {
   it("answers only for the upstream that said it", () => {
     const now = Date.now();
     const cache = new ValidationCache({ now: () => now });
-    cache.set("keystone http://a", "h", identity(60_000, now), 30);
+    const answer = identity(60_000, now);
+    cache.set("keystone http://a", "h", answer, 30);
     expect(cache.get("keystone http://b", "h")).toBeUndefined();
-    expect(cache.get("keystone http://a", "h")).toBeDefined();
+    expect(cache.get("keystone http://a", "h")).toEqual(answer);
   });
 
   it("holds at most maxEntries, dropping the oldest", () => {
     const now = Date.now();
     const cache = new ValidationCache({ now: () => now, maxEntries: 3 });
-    for (const hash of ["a", "b", "c", "d"]) cache.set("s", hash, identity(60_000, now), 30);
+    // One user per token, so that an answer given for the wrong token shows.
+    for (const hash of ["a", "b", "c", "d"]) cache.set("s", hash, identity(60_000, now, `user-${hash}`), 30);
     expect(cache.size).toBe(3);
     expect(cache.get("s", "a")).toBeUndefined();
-    expect(cache.get("s", "d")).toBeDefined();
+    for (const hash of ["b", "c", "d"]) expect(cache.get("s", hash)).toEqual(identity(60_000, now, `user-${hash}`));
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The whole authorization matrix through the real worker: each role as caller x target in the
  * same or another domain x self or other x a valid, expired, revoked or unknown target.
- * Expected answers are written out from DESIGN section 1 here, not computed by the policy module.
+ * Expected answers are written out from docs/design.md §1 here, not computed by the policy module.
  */
 import { describe, expect, it } from "vitest";
-import { revocationKey } from "../../src/store/revocations";
+import { revocationKey } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 import { CONTRACT_ROLES, type ContractRole, FAULT_ROOT_KEYS } from "../support/contract";
 import { call, env, faultOf, type Issued, issue, storedRevocation } from "./helpers";

@@ -51,11 +51,26 @@ describe("the tokenId", () => {
     ["a C1 control (NEL) in the path", "/v2.0/tokens/abc%C2%85def", 400],
     ["a C1 control (U+009F) in the query", "/v2.0/tokens?tokenId=abc%C2%9Fdef", 400],
     ["U+00A0, just past the C1 range", "/v2.0/tokens/abc%C2%A0def", 404],
+    // 8 KiB is counted in UTF-8 bytes: 4,096 "é" are 8,192 bytes, one more is over.
+    ["8 KiB of 2-byte characters", `/v2.0/tokens/${encodeURIComponent("é".repeat(4096))}`, 404],
+    ["over 8 KiB of 2-byte characters", `/v2.0/tokens/${encodeURIComponent("é".repeat(4097))}`, 400],
+    [
+      "over 8 KiB of 3-byte characters in the query",
+      `/v2.0/tokens?tokenId=${encodeURIComponent("€".repeat(2731))}`,
+      400,
+    ],
+    ["over 8 KiB of 4-byte characters", `/v2.0/tokens/${encodeURIComponent("🔑".repeat(2049))}`, 400],
   ];
   it.each(cases)("%s: %s -> %i, no write", async (_, path, status) => {
     const store = watchKv(env.REVOCATIONS);
     await expectFault(await call(path, { token: (await admin).token, bindings: { REVOCATIONS: store.kv } }), status);
     expect(store.counts.writes).toBe(0);
+  });
+
+  it("over 8 KiB in UTF-8 is named as too long, whatever the characters", async () => {
+    const res = await call(`/v2.0/tokens/${encodeURIComponent("é".repeat(4097))}`, { token: (await admin).token });
+    expect(res.status).toBe(400);
+    expect((await faultOf(res))[1].message).toBe("tokenId is invalid: it is longer than 8 KiB");
   });
 
   it("C1 controls are named as control characters, as C0 ones are", async () => {

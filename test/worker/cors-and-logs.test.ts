@@ -36,12 +36,28 @@ describe("CORS", () => {
   });
 
   it("does not allow an origin that is not listed", async () => {
-    const res = await call("/v2.0/tokens", {
-      method: "OPTIONS",
-      headers: { Origin: "https://evil.example", "Access-Control-Request-Method": "DELETE" },
-      bindings: withCors,
-    });
-    expect(res.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    const preflight = (origin: string) =>
+      call("/v2.0/tokens", {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "DELETE" },
+        bindings: withCors,
+      });
+    const vary = (res: Response) => (res.headers.get("Vary") ?? "").split(/,\s*/).map((name) => name.toLowerCase());
+    // The control: the same preflight from a listed origin is allowed, for that origin only.
+    const allowed = await preflight(BROWSER);
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("Access-Control-Allow-Origin")).toBe(BROWSER);
+    expect(vary(allowed)).toContain("origin");
+    // An unlisted origin gets no Access-Control-Allow-Origin, so its browser refuses to send the
+    // DELETE; the answer still varies by Origin, so no cache hands it to a listed origin or back.
+    const refused = await preflight("https://evil.example");
+    expect(refused.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect(vary(refused)).toContain("origin");
+    // A DELETE sent anyway (not from a browser) is answered as any request, without the origin.
+    const direct = await call("/v2.0/tokens", { headers: { Origin: "https://evil.example" }, bindings: withCors });
+    expect(direct.status).toBe(401);
+    expect(direct.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    expect(vary(direct)).toContain("origin");
   });
 
   it("lists OPTIONS in Allow when CORS is on", async () => {

@@ -4,16 +4,18 @@
  * window, pruning by expiry, snapshots, the backfill from KV, and refusal of anything that is not a digest.
  * @module
  */
+
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { RevocationFeed } from "../../src/feed/revocation-feed";
 import { feedSettings } from "../../src/feed/settings";
 import { SEGMENT_SIZE } from "../../src/feed/wire";
+import { type RevocationRecord, revocationKey, revocationStore } from "../../src/revocations/store";
 import { decodeSnapshot, SECTION_USERS } from "../../src/snapshot/format";
 import { filterHas } from "../../src/snapshot/fuse-filter";
-import { type RevocationRecord, revocationKey, revocationStore } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
+import { decodeUserSection } from "../../src/users/snapshot-section";
 import { rejectionOf } from "../aux/rpc";
 import { backfill, buildNow } from "../support/snapshot";
 import { revocationRecord } from "./helpers";
@@ -144,8 +146,8 @@ describe("RevocationFeed", () => {
     expect(snapshot).toMatchObject({ cut: 300, complete: false, entries: 300, epoch: (await feed.head()).epoch });
     expect(snapshot.filter.bits).toBe(16);
     expect(all.every(({ digest }) => filterHas(snapshot.filter, digest))).toBe(true);
-    // The users section is there, empty, for DESIGN section 9.
-    expect(snapshot.sections.get(SECTION_USERS)?.byteLength).toBe(0);
+    // The users section is there, holding no user revocation (docs/design.md §9).
+    expect(decodeUserSection(snapshot.sections.get(SECTION_USERS) as Uint8Array).size).toBe(0);
     expect((first?.bytes ?? 0) / 300).toBeLessThan(300 * 20);
 
     // Nothing changed: no new build.

@@ -1,19 +1,21 @@
 /**
- * The feed failing: unreachable, slow, or failing between the KV write and the append. Readers then
+ * The feed failing: unreachable, slow, hung, or failing between the KV write and the append. Readers then
  * read KV on every call and never trust the filter; the revoke path answers 503 and the retry
- * completes the revocation. DESIGN sections 1 (step 9) and 8.
+ * completes the revocation. docs/design.md §1 (step 9) and §8.
  * @module
  */
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { FeedUnavailable } from "../../src/feed/errors";
 import { shardFor } from "../../src/feed/shards";
+import { feedWriter } from "../../src/revocations/writer";
 import { laggingKv } from "../support/lagging-kv";
 import { lookupOver, newLocation, nextInterval } from "../support/reader";
 import { completeSnapshot } from "../support/snapshot";
 import { issueToken, send } from "../support/watched-call";
 import { renamedFeed, watchFeed } from "../support/watched-feed";
 import { watchKv } from "../support/watched-kv";
-import { env, faultOf, type Issued, storedRevocation } from "./helpers";
+import { env, faultOf, type Issued, revocationRecord, storedRevocation } from "./helpers";
 
 /** Whether the real feed holds a digest (whatever any location's copy says). */
 async function inFeed(hash: string): Promise<boolean> {
@@ -61,7 +63,7 @@ describe("the feed cannot be read", () => {
     expect(await lookup.isRevoked(unrevoked)).toBe(false);
   });
 
-  it("the worker's own checks read KV too: a revoked caller is 401, and no revocation is recorded", async () => {
+  it("the worker's own checks read KV too: a revoked caller is refused, and no revocation is recorded", async () => {
     const before = await revoked();
     const user = await issueToken();
     const feed = watchFeed(env.REVOCATION_FEED);
@@ -69,7 +71,8 @@ describe("the feed cannot be read", () => {
     const app = createApp({ state: newLocation() });
     const bindings = { REVOCATION_FEED: feed.feed };
 
-    expect((await send("/v2.0/tokens", { token: before.token, app, bindings })).status).toBe(401);
+    // Refused by KV; 503, not 401, since only the feed could say that its revocation is whole.
+    await expectUnavailable(await send("/v2.0/tokens", { token: before.token, app, bindings }));
     await expectUnavailable(await send("/v2.0/tokens", { token: user.token, app, bindings }));
     expect(await storedRevocation(user.token)).toEqual({ value: null, metadata: null });
     expect(await inFeed(user.hash)).toBe(false);
@@ -219,7 +222,7 @@ describe("the revoke path when the feed fails", () => {
     expect((await send(path, { token: admin.token, bindings, app })).status).toBe(404);
   });
 
-  it("while the feed cannot be read, a recent revocation it cannot confirm is 503 for an admin, 401 for its owner", async () => {
+  it("while the feed cannot be read, a recent revocation it cannot confirm is 503 for an admin and for its owner", async () => {
     const user = await revoked();
     const admin = await issueToken({ role: "identity:admin" });
     const feed = watchFeed(env.REVOCATION_FEED);
@@ -228,20 +231,63 @@ describe("the revoke path when the feed fails", () => {
     const bindings = { REVOCATION_FEED: feed.feed };
     // Whole or half-finished? Only the feed can say, and a half-finished one must never be a 404.
     await expectUnavailable(await send(`/v2.0/tokens/${user.token}`, { token: admin.token, bindings, app }));
-    expect((await send("/v2.0/tokens", { token: user.token, bindings, app })).status).toBe(401);
+    // Its owner is not told "done" (401) either: a retried self-revocation may be the half-finished one.
+    await expectUnavailable(await send("/v2.0/tokens", { token: user.token, bindings, app }));
   });
 
-  it("a half-finished self-revocation is completed by the next use of the token, which is refused", async () => {
+  it("a half-finished self-revocation is 503 to every retry until the append succeeds; then it is whole, and 401", async () => {
     const user = await issueToken();
     const feed = watchFeed(env.REVOCATION_FEED);
     const bindings = { REVOCATION_FEED: feed.feed };
     const app = createApp({ state: newLocation() });
     feed.inject({ method: "append", fault: "throw" });
     await expectUnavailable(await send("/v2.0/tokens", { token: user.token, bindings, app }));
+    expect((await storedRevocation(user.token)).value).toMatchObject({ reason: "self" });
+    // The retry while the append still fails: KV refuses the token, but the revocation is not whole.
+    await expectUnavailable(await send("/v2.0/tokens", { token: user.token, bindings, app }));
     expect(await inFeed(user.hash)).toBe(false);
 
     feed.clear();
+    // The next use completes the entry, and the token, now revoked everywhere, is refused.
     expect((await send("/v2.0/tokens", { token: user.token, bindings, app })).status).toBe(401);
+    expect(await inFeed(user.hash)).toBe(true);
+    expect((await send("/v2.0/tokens", { token: user.token, bindings, app })).status).toBe(401);
+  });
+
+  it("an object that never answers: prepare and append give up at the writer's deadline", async () => {
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ fault: "hang" });
+    const writer = feedWriter(feed.feed, newLocation(), 50);
+    const digest = (await issueToken()).hash;
+    await expect(writer.prepare(digest, revocationRecord())).rejects.toBeInstanceOf(FeedUnavailable);
+    await expect(writer.append(digest, revocationRecord())).rejects.toBeInstanceOf(FeedUnavailable);
+  });
+
+  it("a hung prepare is a 503 with Retry-After after the deadline, and nothing is written", async () => {
+    const user = await issueToken();
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ method: "prepare", fault: "hang" });
+    const app = createApp({ state: newLocation() });
+    await expectUnavailable(
+      await send("/v2.0/tokens", { token: user.token, bindings: { REVOCATION_FEED: feed.feed }, app }),
+    );
+    expect(await storedRevocation(user.token)).toEqual({ value: null, metadata: null });
+    expect(await inFeed(user.hash)).toBe(false);
+  });
+
+  it("a hung append is a 503 with Retry-After after the deadline; the admin's retry completes it", async () => {
+    const user = await issueToken();
+    const admin = await issueToken({ role: "identity:admin" });
+    const path = `/v2.0/tokens/${user.token}`;
+    const feed = watchFeed(env.REVOCATION_FEED);
+    const bindings = { REVOCATION_FEED: feed.feed };
+    const app = createApp({ state: newLocation() });
+    feed.inject({ method: "append", fault: "hang" });
+    await expectUnavailable(await send(path, { token: admin.token, bindings, app }));
+    expect((await storedRevocation(user.token)).value).toMatchObject({ reason: "admin" });
+
+    feed.clear();
+    expect((await send(path, { token: admin.token, bindings, app })).status).toBe(204);
     expect(await inFeed(user.hash)).toBe(true);
   });
 });

@@ -1,11 +1,11 @@
 /**
  * A revocation reaches every location through the feed, not through KV: revoke here, then ask
  * another location (its own isolate, its own cache, and a KV view that hides every write younger
- * than 90 s) as caller, as target and over RPC, one refresh later. DESIGN section 8.
+ * than 90 s) as caller, as target and over RPC, one refresh later. docs/design.md §8.
  * @module
  */
 import { describe, expect, it } from "vitest";
-import { revocationKey } from "../../src/store/revocations";
+import { revocationKey } from "../../src/revocations/store";
 import { aux } from "../aux/bindings";
 import { feedHaystacks } from "../support/feed-haystacks";
 import { laggingKv } from "../support/lagging-kv";

@@ -1,6 +1,6 @@
 /**
  * Lookups answered from memory: the log, then the snapshot's filter, then KV only on a filter hit
- * (DESIGN section 8). Real feed objects build real snapshots from real entries; KV is the real
+ * (docs/design.md §8). Real feed objects build real snapshots from real entries; KV is the real
  * namespace, wrapped to count reads or to lag by 90 s. Revocations "older than the log" are made by
  * writing them an hour back (the KV record's `revokedAt`, the object's `committed_at`), which is what
  * an advanced clock would show.
@@ -9,12 +9,12 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { snapshotKey } from "../../src/feed/cache-keys";
-import type { ReaderState } from "../../src/feed/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { FEED_SHARDS } from "../../src/feed/shards";
+import type { ReaderState } from "../../src/revocations/reader";
+import { type RevocationRecord, revocationStore } from "../../src/revocations/store";
 import { decodeSnapshot } from "../../src/snapshot/format";
 import { type BinaryFuseFilter, filterHas } from "../../src/snapshot/fuse-filter";
-import { type RevocationRecord, revocationStore } from "../../src/store/revocations";
 import { hashToken } from "../../src/token";
 import { aux } from "../aux/bindings";
 import { laggingKv } from "../support/lagging-kv";
@@ -93,7 +93,7 @@ describe("a revocation older than the log", () => {
       async (lookup: Awaited<ReturnType<typeof loaded>>["lookup"]) =>
         expect(await lookup.isRevoked(user.token)).toBe(true),
       async (lookup: Awaited<ReturnType<typeof loaded>>["lookup"]) =>
-        expect(await lookup.getRevocation(user.token)).toEqual(user.record),
+        expect(await lookup.getRevocation(user.token)).toEqual({ kind: "token", ...user.record }),
       async (lookup: Awaited<ReturnType<typeof loaded>>["lookup"]) =>
         expect(await lookup.checkMany([other as string, user.token])).toEqual([false, true]),
     ]) {
@@ -141,7 +141,7 @@ describe("a revocation older than the log", () => {
 
     for (const lookup of [aux.LOOKUP, aux.LAGGING_LOOKUP]) {
       expect(await lookup.isRevoked(user.token)).toBe(true);
-      expect(await lookup.getRevocation(user.token)).toEqual(user.record);
+      expect(await lookup.getRevocation(user.token)).toEqual({ kind: "token", ...user.record });
       expect(await lookup.checkMany([other as string, user.token])).toEqual([false, true]);
       expect(await lookup.isRevoked(other as string)).toBe(false);
     }
@@ -238,7 +238,7 @@ describe("completeness", () => {
       const { lookup, state } = await loaded(feed);
       expect(await lookup.isRevoked(user.token)).toBe(true);
       expect(await lookup.checkMany([user.token])).toEqual([true]);
-      expect(await lookup.getRevocation(user.token)).toEqual(record);
+      expect(await lookup.getRevocation(user.token)).toEqual({ kind: "token", ...record });
       const fresh = createApp({ state });
       expect(
         (await send("/v2.0/tokens", { token: user.token, app: fresh, bindings: { REVOCATION_FEED: feed } })).status,

@@ -4,12 +4,12 @@
  * @module
  */
 import { createExecutionContext } from "cloudflare:test";
+import { type RevocationGuardOptions, type RevocationLookupBinding, revocationGuard } from "@token-revocation/client";
 import { Hono } from "hono";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { type RevocationGuardOptions, type RevocationLookupBinding, revocationGuard } from "../../src/client";
 import { RevocationLookup } from "../../src/index";
 import { aux } from "../aux/bindings";
-import { failingLookup } from "../aux/rpc";
+import { failingLookup, recordingLookup } from "../aux/rpc";
 import { watchKv } from "../support/watched-kv";
 import { call, env, faultOf, issue } from "./helpers";
 
@@ -107,6 +107,8 @@ describe("revocationGuard options", () => {
     const app = new Hono();
     app.use(revocationGuard(options));
     app.get("/", (c) => c.text("passed"));
+    // The app's own error handler: what the guard leaves to the app lands here.
+    app.onError((error, c) => c.text(`app error: ${error.name}: ${error.message}`, 500));
     return (headers: HeadersInit) => app.request("/", { headers }, bindings);
   }
 
@@ -162,5 +164,92 @@ describe("revocationGuard options", () => {
     expect((await guarded({ failOpen: true })({ "X-Auth-Token": token })).status).toBe(401);
     expect(logged.some((line) => line.includes("revocation lookup failed"))).toBe(true);
     expect(logged.join("\n")).not.toContain(token);
+  });
+
+  describe("the subject option", () => {
+    // Epoch milliseconds and an ISO-8601 instant: the two forms a subject's issuedAt may take.
+    const ISSUED_AT = 1_780_000_000_000;
+
+    it("passes the subject it makes from the context and the token to the binding, and still answers 200 then 401", async () => {
+      const { token, userId } = await issue();
+      const { binding, calls } = recordingLookup(aux.LOOKUP);
+      const seen: string[] = [];
+      const request = guarded(
+        {
+          subject: async (c, presented) => {
+            seen.push(presented);
+            // Anything beyond userId and issuedAt stays in the sibling.
+            return { userId: c.req.header("X-User") ?? "", issuedAt: ISSUED_AT, session: "not sent" };
+          },
+        },
+        { REVOCATION: binding },
+      );
+      expect((await request({ "X-Auth-Token": token, "X-User": userId })).status).toBe(200);
+      expect(seen).toEqual([token]);
+      expect(calls).toEqual([["isRevoked", [token, { userId, issuedAt: ISSUED_AT }]]]);
+
+      await revoke(token);
+      const refused = await request({ "X-Auth-Token": token, "X-User": userId });
+      expect(refused.status).toBe(401);
+      expect((await faultOf(refused))[0]).toBe("unauthorized");
+      expect(calls[1]).toEqual(["isRevoked", [token, { userId, issuedAt: ISSUED_AT }]]);
+    });
+
+    it("asks with the token alone when the option answers null or undefined", async () => {
+      const { token } = await issue();
+      for (const answer of [null, undefined]) {
+        const { binding, calls } = recordingLookup(aux.LOOKUP);
+        expect(
+          (await guarded({ subject: () => answer }, { REVOCATION: binding })({ "X-Auth-Token": token })).status,
+        ).toBe(200);
+        expect(calls).toEqual([["isRevoked", [token]]]);
+      }
+    });
+
+    it("takes an ISO-8601 issuedAt as it is, and makes no lookup for a token that cannot be one", async () => {
+      const { token, userId } = await issue();
+      const { binding, calls } = recordingLookup(aux.LOOKUP);
+      const subject = { userId, issuedAt: "2026-04-26T10:00:00.000000Z" };
+      const request = guarded({ subject: () => subject }, { REVOCATION: binding });
+      expect((await request({ "X-Auth-Token": token })).status).toBe(200);
+      expect((await request({ "X-Auth-Token": "two words" })).status).toBe(401);
+      expect(calls).toEqual([["isRevoked", [token, subject]]]);
+    });
+
+    it("fails closed with a subject too: 503 when the binding throws, next only with failOpen", async () => {
+      captureLogs();
+      const { token, userId } = await issue();
+      const broken = failingLookup(aux.LOOKUP);
+      const subject = () => ({ userId, issuedAt: ISSUED_AT });
+      const response = await guarded({ subject }, { REVOCATION: broken })({ "X-Auth-Token": token });
+      expect(response.status).toBe(503);
+      expect((await faultOf(response))[0]).toBe("serviceUnavailable");
+      expect(
+        (await guarded({ subject, failOpen: true }, { REVOCATION: broken })({ "X-Auth-Token": token })).status,
+      ).toBe(200);
+    });
+
+    it("leaves a subject that breaks the rules, or one that throws, to the app's error handler, even with failOpen", async () => {
+      const { token, userId } = await issue();
+      const cases: [RevocationGuardOptions["subject"], RegExp][] = [
+        [() => ({ userId, issuedAt: "yesterday" }), /TypeError: .*issuedAt must be an ISO-8601 instant/],
+        [() => ({ userId, issuedAt: Number.NaN }), /TypeError: .*issuedAt must be/],
+        [() => ({ userId: "", issuedAt: ISSUED_AT }), /TypeError: .*userId must be a non-empty string/],
+        [() => "u-1" as never, /TypeError: .*must be an object/],
+        [
+          () => {
+            throw new RangeError("session store down");
+          },
+          /RangeError: session store down/,
+        ],
+      ];
+      for (const [subject, expected] of cases) {
+        const { binding, calls } = recordingLookup(aux.LOOKUP);
+        const response = await guarded({ subject, failOpen: true }, { REVOCATION: binding })({ "X-Auth-Token": token });
+        expect(response.status).toBe(500);
+        expect(await bodyWithout(response, token)).toMatch(expected);
+        expect(calls).toEqual([]);
+      }
+    });
   });
 });

@@ -7,8 +7,8 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { registryEntry } from "../../src/authority/registry";
 import worker from "../../src/index";
-import type { RevocationRecord } from "../../src/store/revocations";
-import { revocationKey } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
+import { revocationKey } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 import { recordResponse, rememberSecret } from "../support/leak-watch";
 import { checkContract } from "../support/openapi-contract";
@@ -40,13 +40,18 @@ export async function issue({
   ttl = 3600,
   token = `tok-${crypto.randomUUID()}`,
 }: IssueOptions = {}): Promise<Issued> {
-  const { key, record } = await registryEntry(token, {
+  const {
+    key,
+    record,
+    user: registered,
+  } = await registryEntry(token, {
     username: user ?? `user-${crypto.randomUUID()}`,
     domainId: domain,
     roles: Array.isArray(role) ? role : [role],
     ttlSeconds: ttl,
   });
   await env.TOKENS.put(key, JSON.stringify(record));
+  await env.TOKENS.put(registered.key, JSON.stringify(registered.record));
   rememberSecret(token);
   return { token, hash: await hashToken(token), userId: record.userId, domain };
 }

@@ -44,7 +44,7 @@ export interface JwksSet {
   fetches(): Promise<number>;
 }
 
-export interface JwksAnswer {
+interface JwksAnswer {
   jwks?: { keys: JWK[] };
   status?: number;
   body?: string;

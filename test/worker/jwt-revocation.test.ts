@@ -5,7 +5,7 @@
  */
 import { base64url, decodeJwt } from "jose";
 import { describe, expect, it } from "vitest";
-import { revocationKey } from "../../src/store/revocations";
+import { revocationKey } from "../../src/revocations/store";
 import { hashToken, presentToken } from "../../src/token";
 import { aux } from "../aux/bindings";
 import { call, env, faultOf } from "./helpers";

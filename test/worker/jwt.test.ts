@@ -5,6 +5,9 @@
  */
 import { base64url, decodeJwt, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
+import { setting } from "../../src/settings";
+import { ConfigurationError } from "../../src/settings/errors";
+import { capturedLogs } from "../support/capture-console";
 import { segment } from "../support/jws";
 import { call, faultOf } from "./helpers";
 import {
@@ -35,6 +38,7 @@ describe("valid tokens", () => {
       domainId: "acme",
       roles: ["identity:default"],
       expiresAt: new Date(exp * 1000).toISOString(),
+      issuedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/),
     });
   });
 
@@ -154,6 +158,8 @@ describe("refused tokens", () => {
     const impostor = await signingKey("RS256", key.kid);
     const set = await jwksSet([key]);
     expect(await inspect(await mint(impostor), jwtSettings(set))).toBeNull();
+    // The control: the same claims signed by the key the set holds are accepted.
+    expect(await inspect(await mint(key), jwtSettings(set))).not.toBeNull();
   });
 
   it("refuses a tampered payload", async () => {
@@ -169,7 +175,10 @@ describe("refused tokens", () => {
   it("refuses alg none, with or without a signature", async () => {
     const key = await signingKey("RS256");
     const set = await jwksSet([key]);
-    const payload = segment(decodeJwt(await mint(key)));
+    const genuine = await mint(key);
+    // The control: the payload below is accepted when it is properly signed.
+    expect(await inspect(genuine, jwtSettings(set))).not.toBeNull();
+    const payload = segment(decodeJwt(genuine));
     const header = segment({ alg: "none", typ: "JWT" });
     expect(await inspect(`${header}.${payload}.`, jwtSettings(set))).toBeNull();
     expect(await inspect(`${header}.${payload}.${base64url.encode("x")}`, jwtSettings(set))).toBeNull();
@@ -181,13 +190,21 @@ describe("refused tokens", () => {
     for (const secret of [JSON.stringify(key.publicJwk), key.publicJwk.n as string]) {
       const forged = await mint({ ...key, alg: "HS256", privateKey: new TextEncoder().encode(secret) });
       expect(await inspect(forged, jwtSettings(set))).toBeNull();
+      // The control: the forged token is a sound HS256 token, accepted where that secret is JWT_SECRET,
+      // so the refusal above is for the confusion alone.
+      const hmac = { TOKEN_AUTHORITY: "jwt", JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: secret };
+      expect(await inspect(forged, hmac)).not.toBeNull();
     }
+    expect(await inspect(await mint(key), jwtSettings(set))).not.toBeNull();
   });
 
   it("refuses a token of an allowed type but a disallowed algorithm", async () => {
     const key = await signingKey("ES256");
     const set = await jwksSet([key]);
-    expect(await inspect(await mint(key), jwtSettings(set, { JWT_ALGORITHMS: "RS256" }))).toBeNull();
+    const token = await mint(key);
+    expect(await inspect(token, jwtSettings(set, { JWT_ALGORITHMS: "RS256" }))).toBeNull();
+    // The control: the same token is accepted once its algorithm is allowed.
+    expect(await inspect(token, jwtSettings(set, { JWT_ALGORITHMS: "RS256,ES256" }))).not.toBeNull();
   });
 
   it.each([
@@ -313,7 +330,24 @@ describe("configuration", () => {
 
   it("refuses a JWT_SECRET shorter than 32 bytes", async () => {
     const settings = { TOKEN_AUTHORITY: "jwt", JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_SECRET: "short" };
+    const from = capturedLogs.length;
     const response = await call("/v2.0/tokens", { token: "whatever", bindings: settings });
+    // The configuration error's own answer, not any 500: the generic fault, logged as that error.
     expect(response.status).toBe(500);
+    expect(await faultOf(response)).toEqual([
+      "identityFault",
+      { code: 500, message: "The service met an unexpected error" },
+    ]);
+    const logged = capturedLogs
+      .slice(from)
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { status?: number; error?: string });
+    expect(logged.filter((line) => line.status === 500)).toEqual([
+      expect.objectContaining({ status: 500, error: "ConfigurationError" }),
+    ]);
+    // And the error is the one for this setting, with its rule.
+    expect(() => setting(settings, "JWT_SECRET")).toThrow(
+      new ConfigurationError("JWT_SECRET must be at least 32 bytes long"),
+    );
   });
 });

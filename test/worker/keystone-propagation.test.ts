@@ -24,11 +24,12 @@ import {
 } from "../../src/propagation/encryption";
 import { type PropagationMessage, parsePropagation } from "../../src/propagation/message";
 import { enqueue, propagates } from "../../src/propagation/producer";
-import type { RevocationRecord } from "../../src/store/revocations";
+import type { RevocationRecord } from "../../src/revocations/store";
 import { hashToken, presentToken } from "../../src/token";
 import { capturedLogs } from "../support/capture-console";
 import { rememberSecret } from "../support/leak-watch";
 import { OTHER_PROPAGATION_KEY, TEST_PROPAGATION_KEY } from "../support/propagation-key";
+import { watchFeed } from "../support/watched-feed";
 import { watchKv } from "../support/watched-kv";
 import { call, env, faultOf, issue, revocationRecord, storedRevocation } from "./helpers";
 
@@ -273,6 +274,46 @@ describe("keystone mode without a usable PROPAGATION_KEY", () => {
     expect(fault.message).not.toMatch(/PROPAGATION|key/i);
     expect(writtenKeys).toEqual([]);
     expect(sent).toEqual([]);
+  });
+});
+
+describe("the queue consumer when the feed append fails", () => {
+  // A host that answers 404 to DELETE /v3/auth/tokens, as Keystone does for a token it no longer
+  // knows (the test network's JWKS host, for any path it does not serve): "already gone" settles a
+  // message, so only the feed decides between ack and retry here.
+  const SETTLING_KEYSTONE = { ...UNREACHABLE_KEYSTONE, KEYSTONE_URL: "https://jwks.example.test/no-keystone" };
+
+  it("retries the message with the backoff until the feed entry exists, then settles it", async () => {
+    const token = fernet();
+    const tokenHash = await hashToken(token);
+    const body = await sealed(plain(token, { userId: "u-feed-retry" }));
+    const feed = watchFeed(env.REVOCATION_FEED);
+    feed.inject({ method: "append", fault: "throw" });
+
+    const from = capturedLogs.length;
+    const failed = await deliver([body], { ...SETTLING_KEYSTONE, REVOCATION_FEED: feed.feed }, 2);
+    expect(failed.explicitAcks).toEqual([]);
+    expect(failed.retryMessages).toEqual([{ msgId: "m0" }]);
+    expect(propagationLines(from)).toEqual([
+      expect.objectContaining({
+        level: "warn",
+        outcome: "retry: feed append failed; KV holds the revocation",
+        keystone: "already gone",
+        delaySeconds: 14,
+        token: tokenHash.slice(0, 12),
+      }),
+    ]);
+    expect((await storedRevocation(token)).value).toMatchObject({ userId: "u-feed-retry" });
+    expect(await env.REVOCATION_FEED.getByName(shardFor(tokenHash)).record(tokenHash)).toBeNull();
+
+    // The feed is back: the retry appends the entry and settles.
+    feed.clear();
+    const settled = await deliver([body], { ...SETTLING_KEYSTONE, REVOCATION_FEED: feed.feed }, 3);
+    expect(settled.explicitAcks).toEqual(["m0"]);
+    expect(settled.retryMessages).toEqual([]);
+    expect(await env.REVOCATION_FEED.getByName(shardFor(tokenHash)).record(tokenHash)).toMatchObject({
+      userId: "u-feed-retry",
+    });
   });
 });
 

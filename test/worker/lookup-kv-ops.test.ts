@@ -1,13 +1,13 @@
 /**
- * What a lookup costs in KV operations (DESIGN sections 6 and 8), counted by a wrapper around the
+ * What a lookup costs in KV operations (docs/design.md §6 and §8), counted by a wrapper around the
  * real `REVOCATIONS` namespace: `isRevoked` at most one read, `checkMany(n)` at most ceil(distinct/100)
  * bulk reads, and none for what the log or a loaded complete snapshot settles.
  * @module
  */
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { ReaderState } from "../../src/feed/reader";
 import { RevocationLookup } from "../../src/index";
+import type { ReaderState } from "../../src/revocations/reader";
 import { rejectionOf } from "../aux/rpc";
 import { segment } from "../support/jws";
 import { newLocation, nextInterval } from "../support/reader";

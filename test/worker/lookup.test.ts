@@ -30,7 +30,7 @@ describe("isRevoked and getRevocation", () => {
 
     expect(await lookup.isRevoked(token)).toBe(true);
     const record = await lookup.getRevocation(token);
-    expect(record).toEqual((await storedRevocation(token)).value);
+    expect(record).toEqual({ kind: "token", ...(await storedRevocation(token)).value });
     expect(record).toMatchObject({ reason: "self" });
   });
 
@@ -87,7 +87,18 @@ describe("refused input", () => {
   const tooLong = "a".repeat(8193);
   const badTokens: [string, unknown, RegExp][] = [
     ["an empty string", "", /^token must not be empty$/],
-    ["a string over 8 KiB", tooLong, /^token must be at most 8192 characters \(8 KiB\)$/],
+    ["a string over 8 KiB", tooLong, /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/],
+    // 4,097 characters, 8,194 bytes: over 8 KiB though under 8,192 characters.
+    [
+      "a string of 2-byte characters over 8 KiB",
+      "é".repeat(4097),
+      /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/,
+    ],
+    [
+      "a string of 4-byte characters over 8 KiB",
+      "😀".repeat(2049),
+      /^token must be at most 8192 bytes \(8 KiB\) in UTF-8$/,
+    ],
     ["a number", 42, /^token must be a string, not a number$/],
     ["null", null, /^token must be a string, not null$/],
     ["undefined", undefined, /^token must be a string, not undefined$/],
@@ -112,7 +123,12 @@ describe("refused input", () => {
     ["1,001 tokens", Array.from({ length: 1001 }, unknownToken), /^tokens must hold at most 1000 tokens, not 1001$/],
     ["a number inside", ["tok-1", 7], /^tokens\[1\] must be a string, not a number$/],
     ["an empty token inside", ["tok-1", "tok-2", ""], /^tokens\[2\] must not be empty$/],
-    ["a token over 8 KiB inside", [tooLong], /^tokens\[0\] must be at most 8192 characters \(8 KiB\)$/],
+    ["a token over 8 KiB inside", [tooLong], /^tokens\[0\] must be at most 8192 bytes \(8 KiB\) in UTF-8$/],
+    [
+      "a token of 3-byte characters over 8 KiB inside",
+      ["tok-1", "€".repeat(2731)],
+      /^tokens\[1\] must be at most 8192 bytes \(8 KiB\) in UTF-8$/,
+    ],
     ["null inside", ["tok-1", null], /^tokens\[1\] must be a string, not null$/],
   ];
   for (const [what, value, message] of badLists) {
@@ -122,6 +138,15 @@ describe("refused input", () => {
       expect((error as TypeError).message).toMatch(message);
     });
   }
+
+  it("takes a token of exactly 8 KiB in UTF-8, whatever its characters", async () => {
+    // 8,192 bytes each: not printable ASCII, so simply not revoked, with no TypeError.
+    for (const token of ["é".repeat(4096), "😀".repeat(2048), `${"€".repeat(2730)}ab`]) {
+      expect(await lookup.isRevoked(token)).toBe(false);
+      expect(await lookup.getRevocation(token)).toBeNull();
+      expect(await lookup.checkMany([token])).toEqual([false]);
+    }
+  });
 
   it("never names the token in its message", async () => {
     const secret = `${"s3cret".repeat(1400)}`;

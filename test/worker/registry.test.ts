@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { registryKey } from "../../src/authority/registry";
-import { revocationKey } from "../../src/store/revocations";
+import { revocationKey } from "../../src/revocations/store";
 import { hashToken } from "../../src/token";
 import { segment } from "../support/jws";
 import { rememberSecret } from "../support/leak-watch";
-import { call, env, issue } from "./helpers";
+import { call, env, faultOf, issue } from "./helpers";
 
 /** A JWT-shaped opaque token: three base64url segments with an `iss` and a `jti` in the middle one. */
 function jwtShaped(signature: string, jti = crypto.randomUUID()): string {
@@ -21,7 +21,7 @@ describe("registry tokens that look like JWTs", () => {
     const token = jwtShaped("registered-signature-0123456789");
     rememberSecret(token);
     const user = await issue({ token });
-    // Registered under the digest of the whole string, as DESIGN section 3 says.
+    // Registered under the digest of the whole string, as docs/design.md §3 says.
     expect(await env.TOKENS.get(registryKey(await hashToken(token)))).not.toBeNull();
 
     const response = await call("/v2.0/tokens", { token });
@@ -41,5 +41,9 @@ describe("registry tokens that look like JWTs", () => {
     await issue({ token, role: "identity:admin" });
     expect((await call("/v2.0/tokens", { token: forged })).status).toBe(401);
     expect((await call("/v2.0/tokens/some-other-token", { token: forged })).status).toBe(401);
+    // The control: the registered token itself authenticates, as the admin it was issued for (its
+    // target is unknown, so 404 from step 7, past the caller's check and the role check).
+    const original = await call("/v2.0/tokens/some-other-token", { token });
+    expect(await faultOf(original)).toEqual(["itemNotFound", { code: 404, message: "Token not found" }]);
   });
 });

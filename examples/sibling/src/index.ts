@@ -3,8 +3,9 @@
  * `RevocationLookup` over the `REVOCATION` service binding whether the caller's token is revoked.
  * @module
  */
+
+import { type RevocationLookupBinding, revocationGuard } from "@token-revocation/client";
 import { Hono } from "hono";
-import { type RevocationLookupBinding, revocationGuard } from "token-revocation/client";
 
 export interface SiblingEnv {
   REVOCATION: RevocationLookupBinding;

@@ -1,5 +1,6 @@
 /**
- * Maps the claims of a verified JWT to what every token authority answers: user, domain, roles, expiry.
+ * Maps the claims of a verified JWT to what every token authority answers: user, domain, roles,
+ * expiry, issue time; and says when a token lives longer than a user revocation is kept.
  * Pure: no I/O, no verification (the caller has verified the token already).
  * @module
  */
@@ -37,6 +38,8 @@ export function identityFromClaims(
   const expires = new Date(exp * 1000);
   if (Number.isNaN(expires.getTime())) return null;
   const domain = claimAt(claims, domainClaim);
+  const issued = typeof claims.iat === "number" ? new Date(claims.iat * 1000) : undefined;
+  if (issued && Number.isNaN(issued.getTime())) return null;
   return {
     userId: sub,
     domainId: typeof domain === "string" && domain !== "" ? domain : undefined,
@@ -44,7 +47,23 @@ export function identityFromClaims(
       Object.hasOwn(roleMap, role) ? [roleMap[role] as string] : rolePassthrough ? [role] : [],
     ),
     expiresAt: expires.toISOString(),
+    issuedAt: issued?.toISOString(),
   };
+}
+
+/**
+ * Whether a token could outlive a user revocation, which is kept `maxLifetimeSeconds`
+ * (`MAX_TOKEN_LIFETIME`): `exp - iat` longer than that, or, without `iat`, an `exp` further from
+ * now than that (the token was issued no later than now, so its lifetime is longer still).
+ * @example outlivesUserRevocations({ iat: 0, exp: 86_401 }, 86_400) // true
+ */
+export function outlivesUserRevocations(
+  { iat, exp }: Pick<JWTPayload, "iat" | "exp">,
+  maxLifetimeSeconds: number,
+  nowSeconds = Date.now() / 1000,
+): boolean {
+  if (typeof exp !== "number") return false;
+  return exp - (typeof iat === "number" ? iat : nowSeconds) > maxLifetimeSeconds;
 }
 
 /**

@@ -27,10 +27,12 @@ export interface JwtConfig {
   readonly rolePassthrough: boolean;
   /** The header `typ` every token must carry (`JWT_TYP`, e.g. `at+jwt`); any when unset. */
   readonly typ: string | undefined;
+  /** `MAX_TOKEN_LIFETIME`: a token that would outlive a user revocation is refused. */
+  readonly maxLifetimeSeconds: number;
 }
 
 /** Signature algorithms with a public key, as jose names them. */
-export const ASYMMETRIC_ALGORITHMS = new Set([
+const ASYMMETRIC_ALGORITHMS = new Set([
   "RS256",
   "RS384",
   "RS512",
@@ -44,7 +46,7 @@ export const ASYMMETRIC_ALGORITHMS = new Set([
   "Ed25519",
 ]);
 /** HMAC algorithms: usable only with `JWT_SECRET`, never with a public key. */
-export const HMAC_ALGORITHMS = new Set(["HS256", "HS384", "HS512"]);
+const HMAC_ALGORITHMS = new Set(["HS256", "HS384", "HS512"]);
 
 const DEFAULT_ASYMMETRIC = ["RS256", "ES256", "EdDSA"];
 const DEFAULT_HMAC = ["HS256"];
@@ -65,6 +67,7 @@ export type JwtSettings = Pick<
   | "JWT_ROLE_MAP"
   | "JWT_ROLE_PASSTHROUGH"
   | "JWT_TYP"
+  | "MAX_TOKEN_LIFETIME"
 >;
 
 /**
@@ -94,6 +97,7 @@ export function jwtConfig(settings: JwtSettings): JwtConfig {
     roleMap: setting(settings, "JWT_ROLE_MAP") ?? {},
     rolePassthrough: setting(settings, "JWT_ROLE_PASSTHROUGH"),
     typ: setting(settings, "JWT_TYP"),
+    maxLifetimeSeconds: setting(settings, "MAX_TOKEN_LIFETIME"),
   };
 }
 

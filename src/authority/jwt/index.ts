@@ -1,6 +1,7 @@
 /**
  * The `jwt` authority: verifies a signed JWT at the edge with jose (signature, `iss`, `aud`, `exp`,
- * `nbf`, and the header `typ` when `JWT_TYP` asks for one) and maps its claims. A JWKS that cannot be fetched is a 503; a token that fails is `null`.
+ * `nbf`, and the header `typ` when `JWT_TYP` asks for one) and maps its claims. A JWKS that cannot be fetched is a 503; a token that fails is `null`,
+ * and so is one that lives longer than `MAX_TOKEN_LIFETIME`.
  * @module
  */
 import {
@@ -12,7 +13,7 @@ import {
   jwtVerify,
 } from "jose";
 import { AuthorityUnavailable, type TokenAuthority } from "../types";
-import { identityFromClaims } from "./claims";
+import { identityFromClaims, outlivesUserRevocations } from "./claims";
 import { type JwtConfig, type JwtKeySource, jwtConfig } from "./config";
 
 type KeyInput = Uint8Array | JWTVerifyGetKey;
@@ -27,8 +28,12 @@ export function jwtAuthority(env: Env): TokenAuthority {
   return {
     async inspect(token) {
       const verified = await verify(token.value, key, config);
-      return verified && identityFromClaims(verified.payload, config);
+      // A token that outlives MAX_TOKEN_LIFETIME would come back to life when its user's revocation expires.
+      if (!verified || outlivesUserRevocations(verified.payload, config.maxLifetimeSeconds)) return null;
+      return identityFromClaims(verified.payload, config);
     },
+    // A JWT's issuer is not asked about users: any `sub` may be logged out, its domain unknown.
+    users: { lookupUser: async (userId) => ({ userId }) },
   };
 }
 

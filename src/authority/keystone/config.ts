@@ -8,7 +8,7 @@ import { KeystoneConfigError, setting } from "../../settings";
 import { type KeystoneRoleMap, parseRoleMap } from "./roles";
 
 /** How the worker proves itself to Keystone. */
-export type KeystoneCredentials =
+type KeystoneCredentials =
   | { readonly kind: "token"; readonly token: string }
   | {
       readonly kind: "password";

@@ -3,10 +3,10 @@
  * and is told of revocations (`DELETE /v3/auth/tokens`), both with the worker's service token.
  * @module
  */
-import { checkPropagationKeys } from "../../propagation/encryption";
 import { setting } from "../../settings";
+import { checkPropagationKeys } from "../../settings/propagation-keys";
 import type { PresentedToken } from "../../token";
-import type { TokenAuthority } from "../types";
+import type { TokenAuthority, UserDirectory } from "../types";
 import { unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
 import { cachedAuthority } from "../validation-cache";
 import { type KeystoneConfig, keystoneConfig } from "./config";
@@ -16,11 +16,13 @@ import { type KeystoneSession, keystoneSession } from "./session";
 export { type KeystoneConfig, keystoneConfig } from "./config";
 
 /** What Keystone did with a `DELETE`: both settle a propagation. */
-export type KeystoneRevokeOutcome = "revoked" | "already gone";
+type KeystoneRevokeOutcome = "revoked" | "already gone";
 
 export interface KeystoneClient extends TokenAuthority {
   /** Revokes a token in Keystone. Throws `AuthorityUnavailable` when it should be tried again later. */
   revoke(token: string): Promise<KeystoneRevokeOutcome>;
+  /** `GET /v3/users/{id}` with the service token: a user revocation's target and its domain. */
+  readonly users: UserDirectory;
 }
 
 export interface KeystoneClientOptions {
@@ -67,6 +69,32 @@ export function keystoneClient(
       // Unknown, expired or already revoked: Keystone will never accept it again either way.
       if (response.status === 404) return "already gone";
       throw unexpectedStatus(response, label);
+    },
+    users: {
+      async lookupUser(userId) {
+        const label = "keystone user lookup";
+        const response = await session.withServiceToken((serviceToken) =>
+          upstreamFetch(
+            `${config.url}/v3/users/${encodeURIComponent(userId)}`,
+            { headers: { "X-Auth-Token": serviceToken, Accept: "application/json" } },
+            { timeoutMs: config.timeoutMs, label, fetcher },
+          ),
+        );
+        if (response.status === 404) {
+          response.body?.cancel().catch(() => {});
+          return null;
+        }
+        // Keystone's policy may not let the service read users: then the domain is unknown, and
+        // only the user itself and administrators may log the user out (docs/authorities/keystone.md).
+        if (response.status === 403) {
+          response.body?.cancel().catch(() => {});
+          return { userId };
+        }
+        if (response.status !== 200) throw unexpectedStatus(response, label);
+        const body = (await upstreamJson(response, label)) as { user?: { domain_id?: unknown } } | null;
+        const domainId = body?.user?.domain_id;
+        return { userId, domainId: typeof domainId === "string" && domainId !== "" ? domainId : undefined };
+      },
     },
   };
 }

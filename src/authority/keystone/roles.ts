@@ -14,8 +14,8 @@ export type KeystoneScope = "system" | "domain" | "project";
 const SCOPES: readonly KeystoneScope[] = ["system", "domain", "project"];
 
 /**
- * Keystone's own `identity:revoke_token` rules (a system-scoped admin revokes any token), as DESIGN
- * section 3 has them: a domain's admin or manager is `identity:user-admin` of that domain, and a
+ * Keystone's own `identity:revoke_token` rules (a system-scoped admin revokes any token), as
+ * docs/design.md §3 has them: a domain's admin or manager is `identity:user-admin` of that domain, and a
  * project-scoped role is at most `identity:default` (a project's admin administers its project, not
  * other users' tokens).
  */
@@ -101,6 +101,7 @@ interface KeystoneTokenBody {
     user?: { id?: unknown; domain?: { id?: unknown } };
     roles?: unknown;
     expires_at?: unknown;
+    issued_at?: unknown;
     system?: { all?: unknown };
     domain?: { id?: unknown };
     project?: { id?: unknown; domain?: { id?: unknown } };
@@ -133,6 +134,8 @@ export function keystoneIdentity(body: unknown, roleMap: KeystoneRoleMap): Token
     roleDomainId,
     roles: mapRoles(names, scope, roleMap),
     expiresAt: isoInstant(expiresAt),
+    // Unparsable or missing: unknown, which a user revocation of this user refuses.
+    issuedAt: typeof token.issued_at === "string" ? isoInstant(token.issued_at) : undefined,
   };
 }
 

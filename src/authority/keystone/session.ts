@@ -9,7 +9,7 @@ import { type UpstreamFetchOptions, unexpectedStatus, upstreamFetch, upstreamJso
 import type { KeystoneConfig } from "./config";
 
 /** A service token is renewed this long before Keystone says it expires. */
-export const RENEW_BEFORE_MS = 60_000;
+const RENEW_BEFORE_MS = 60_000;
 
 interface Held {
   token: string;

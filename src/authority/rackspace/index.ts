@@ -10,7 +10,7 @@ import type { TokenAuthority, TokenIdentity } from "../types";
 import { isoInstant, unexpectedStatus, upstreamFetch, upstreamJson } from "../upstream-fetch";
 import { cachedAuthority } from "../validation-cache";
 
-export interface RackspaceConfig {
+interface RackspaceConfig {
   /** Base URL without a trailing slash or `/v2.0`. */
   readonly url: string;
   readonly adminToken: string;
@@ -20,7 +20,7 @@ export interface RackspaceConfig {
 /**
  * @example rackspaceConfig(env).url // "https://identity.api.rackspacecloud.com"
  */
-export function rackspaceConfig(env: Env): RackspaceConfig {
+function rackspaceConfig(env: Env): RackspaceConfig {
   return {
     url: setting(env, "IDENTITY_URL"),
     adminToken: setting(env, "IDENTITY_ADMIN_TOKEN"),
@@ -28,7 +28,7 @@ export function rackspaceConfig(env: Env): RackspaceConfig {
   };
 }
 
-export interface RackspaceClientOptions {
+interface RackspaceClientOptions {
   fetcher?: typeof fetch;
 }
 
@@ -38,10 +38,7 @@ const LABEL = "rackspace token validation";
  * Asks one Rackspace identity, without caching.
  * @example await rackspaceClient(rackspaceConfig(env)).inspect(await presentToken(token))
  */
-export function rackspaceClient(
-  config: RackspaceConfig,
-  { fetcher = fetch }: RackspaceClientOptions = {},
-): TokenAuthority {
+function rackspaceClient(config: RackspaceConfig, { fetcher = fetch }: RackspaceClientOptions = {}): TokenAuthority {
   return {
     async inspect(token: PresentedToken) {
       // This URL holds the token: it goes to fetch and nowhere else (no log, no error message).

@@ -102,7 +102,7 @@ describe("keystone authority: the contract against a real Keystone", () => {
   });
 });
 
-describe("keystone authority: roles count only in their scope (DESIGN section 3)", () => {
+describe("keystone authority: roles count only in their scope (docs/design.md §3)", () => {
   it("a project-scoped admin is identity:default: 403 for another user's token, 204 for its own", async () => {
     const projectAdmin = await login(ks, "admin"); // admin of project `admin`
     const bob = await login(ks, "bob");

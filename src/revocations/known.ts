@@ -3,10 +3,10 @@
  * token expires: a revocation is never undone, so a revoked token replayed costs no second read.
  * @module
  */
-import type { RevocationRecord } from "../store/revocations";
+import type { RevocationRecord } from "./store";
 
 /** Records kept per isolate; the oldest kept goes first. */
-export const DEFAULT_KNOWN_ENTRIES = 10_000;
+const DEFAULT_KNOWN_ENTRIES = 10_000;
 
 interface Known {
   readonly record: RevocationRecord;

@@ -3,11 +3,11 @@
  * in KV, so that a `204` means the KV record and the feed entry both exist.
  * @module
  */
-import { validationCache } from "./authority/validation-cache";
-import type { FeedWriter } from "./feed/writer";
-import { enqueue, propagates } from "./propagation/producer";
-import type { RevocationRecord, RevocationStore } from "./store/revocations";
-import type { PresentedToken } from "./token";
+import { validationCache } from "../authority/validation-cache";
+import { enqueue, propagates } from "../propagation/producer";
+import type { PresentedToken } from "../token";
+import type { RevocationRecord, RevocationStore } from "./store";
+import type { FeedWriter } from "./writer";
 
 export interface RecordingServices {
   readonly env: Env;

@@ -1,15 +1,18 @@
 /**
  * The answer to "is this digest revoked?" for every reader (the lookup RPC methods and the worker's
  * own checks of caller and target): the log, then the snapshot's filter, then KV only when the filter
- * says "maybe". DESIGN section 8; why no answer can be wrong is in docs/consistency.md.
+ * says "maybe". docs/design.md §8; why no answer can be wrong is in docs/consistency.md.
  * @module
  */
-import type { RevocationRecord, RevocationStore } from "../store/revocations";
-import { FeedUnavailable } from "./errors";
+
+import { withDeadline } from "../feed/deadline";
+import { FeedUnavailable } from "../feed/errors";
+import { FeedLocation, type FeedNamespace, type FreshOptions } from "../feed/location";
+import type { FeedSettings } from "../feed/settings";
+import { shardFor } from "../feed/shards";
 import { KnownRevocations } from "./known";
-import { FeedLocation, type FeedNamespace, type FreshOptions, withDeadline } from "./location";
-import type { FeedSettings } from "./settings";
-import { shardFor } from "./shards";
+import type { RevocationRecord, RevocationStore } from "./store";
+import type { UserRevocationRecord, UserRevocationStore } from "./user-revocations";
 
 /** What an isolate keeps between requests: its copy of the feed and snapshots, and the revocations it confirmed. */
 export interface ReaderState {
@@ -27,10 +30,10 @@ export const readerState = (location: FeedLocation = new FeedLocation()): Reader
 export const isolateState: ReaderState = readerState();
 
 /** Longest wait for the feed object's record of a digest before the lookup fails (`503` over HTTP). */
-export const RECORD_DEADLINE_MS = 1000;
+const RECORD_DEADLINE_MS = 1000;
 
 /** A digest's state as the worker's own checks need it. */
-export interface Verdict {
+interface Verdict {
   readonly revoked: boolean;
   /** The KV record, when KV answered. */
   readonly record: RevocationRecord | null;
@@ -49,11 +52,28 @@ export interface RevocationReader {
   revokedMany(digests: readonly string[]): Promise<Map<string, boolean>>;
   /** The record of a revoked digest, `null` when it is not revoked. */
   record(digest: string): Promise<RevocationRecord | null>;
+  /**
+   * The user revocation bound of a user digest (whole epoch seconds), `null` when there is none:
+   * from memory once a complete snapshot and a fresh log settle it, else one KV read (docs/design.md §9).
+   */
+  userBound(userDigest: string): Promise<number | null>;
+  /**
+   * Tokens and users together, for lookups: what memory settles costs nothing; the rest of both kinds
+   * is read in one bulk KV read (per 100 keys).
+   */
+  check(
+    digests: readonly string[],
+    userDigests: readonly string[],
+  ): Promise<{ revoked: Map<string, boolean>; bounds: Map<string, number | null> }>;
+  /** A user's revocation record from KV, or from the object where KV has not caught up; `null` for none. */
+  userRecord(userDigest: string): Promise<UserRevocationRecord | null>;
 }
 
 export interface RevocationReaderOptions extends FreshOptions {
   /** KV, read with a `cacheTtl` no larger than `settings.largestCacheTtl`. */
   store: RevocationStore;
+  /** KV's user revocations (`user-revoked:`), read with the same `cacheTtl` as `store`. */
+  userStore?: UserRevocationStore;
   feed: FeedNamespace;
   settings: FeedSettings;
   state?: ReaderState;
@@ -70,6 +90,7 @@ const IN_FEED: Verdict = { revoked: true, record: null, confirmed: true };
  */
 export function revocationReader({
   store,
+  userStore,
   feed,
   settings,
   state = isolateState,
@@ -98,7 +119,74 @@ export function revocationReader({
     });
   }
 
+  const users = (): UserRevocationStore => {
+    if (!userStore) throw new Error("this reader was built without a user revocation store");
+    return userStore;
+  };
+  const boundOf = (record: UserRevocationRecord | null): number | null =>
+    record ? Math.floor(Date.parse(record.issuedBefore) / 1000) : null;
+  const larger = (a: number | null, b: number | null): number | null =>
+    a === null ? b : b === null ? a : Math.max(a, b);
+
   return {
+    async userBound(userDigest) {
+      const { bound, settled } = location.settleUser(userDigest, await fresh());
+      if (settled) return bound;
+      return larger(bound, boundOf(await users().get(userDigest)));
+    },
+
+    async check(digests, userDigests) {
+      const isFresh = await fresh();
+      const revoked = new Map<string, boolean>();
+      const bounds = new Map<string, number | null>();
+      const openTokens: string[] = [];
+      const openUsers: string[] = [];
+      for (const digest of digests) {
+        const settled = fromMemory(digest, isFresh);
+        if (settled === undefined) openTokens.push(digest);
+        else revoked.set(digest, settled);
+      }
+      for (const userDigest of userDigests) {
+        const { bound, settled } = location.settleUser(userDigest, isFresh);
+        bounds.set(userDigest, bound);
+        if (!settled) openUsers.push(userDigest);
+      }
+      if (openTokens.length === 0 && openUsers.length === 0) return { revoked, bounds };
+      if (openUsers.length === 0) {
+        for (const [digest, record] of await store.getMany(openTokens)) {
+          learn(digest, record);
+          revoked.set(digest, record !== null);
+        }
+        return { revoked, bounds };
+      }
+      const read = await users().getWithTokens(openTokens, openUsers);
+      for (const [digest, record] of read.tokens) {
+        learn(digest, record);
+        revoked.set(digest, record !== null);
+      }
+      for (const [userDigest, record] of read.users) {
+        bounds.set(userDigest, larger(bounds.get(userDigest) ?? null, boundOf(record)));
+      }
+      return { revoked, bounds };
+    },
+
+    async userRecord(userDigest) {
+      const record = await users().get(userDigest);
+      if (record) return record;
+      // KV here has not caught up with the log yet; the object keeps the record with its entry.
+      try {
+        return await withDeadline(
+          feed.getByName(shardFor(userDigest)).userRecord(userDigest),
+          RECORD_DEADLINE_MS,
+          () => {
+            throw new Error("revocation feed record read timed out");
+          },
+        );
+      } catch {
+        throw new FeedUnavailable("revocation feed record read failed");
+      }
+    },
+
     async verdict(digest) {
       const isFresh = await fresh();
       if (location.revoked(digest)) return IN_FEED;

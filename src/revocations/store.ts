@@ -3,20 +3,13 @@
  * Schema in `docs/storage.md`.
  * @module
  */
-import { ServiceUnavailable } from "../faults";
+import { ServiceUnavailable } from "../errors";
+import type { RevocationRecord } from "../record";
 
-/** What is stored (as the value and as the key's metadata) for one revoked token. */
-export interface RevocationRecord {
-  revokedAt: string;
-  expiresAt: string;
-  userId: string;
-  domainId: string | null;
-  revokedBy: string;
-  reason: "self" | "admin";
-}
+export type { RevocationRecord } from "../record";
 
 /** KV or its limits failed us; nothing was written. */
-export class StoreUnavailable extends ServiceUnavailable {
+class StoreUnavailable extends ServiceUnavailable {
   override name = "StoreUnavailable";
 }
 
@@ -51,7 +44,7 @@ export interface RevocationStore {
 }
 
 /** KV's limit on the keys of one bulk `get`. */
-export const MAX_BULK_KEYS = 100;
+const MAX_BULK_KEYS = 100;
 
 export interface RevocationStoreOptions {
   /** Seconds a read may be served from the location's cache (KV's minimum is 30). */

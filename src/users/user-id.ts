@@ -1,0 +1,30 @@
+/**
+ * What a user id in `DELETE /v2.0/users/{userId}/tokens` may look like, and the digest that stands
+ * for it in storage, the feed and snapshots (docs/design.md §9).
+ * @module
+ */
+import { hashToken } from "../token";
+
+/** Longest user id accepted: 1 KiB, far above any authority's ids (Keystone's are 64 characters). */
+const MAX_USER_ID_LENGTH = 1024;
+
+// C0 controls, DEL and the C1 controls, as for tokens: no authority issues ids holding them.
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/**
+ * Why a string cannot be a user id, as the end of "userId is invalid: …"; `null` when it can.
+ * @example userIdProblem("") // "it is empty"
+ */
+export function userIdProblem(value: string): string | null {
+  if (value.length === 0) return "it is empty";
+  if (value.length > MAX_USER_ID_LENGTH) return `it is longer than ${MAX_USER_ID_LENGTH} characters`;
+  if (CONTROL.test(value)) return "it holds control characters";
+  return null;
+}
+
+/**
+ * base64url(SHA-256(userId)), no padding: the only form of a user id in keys, the feed and snapshots,
+ * so that none of them lists who was logged out.
+ * @example await userDigest("u-3CqYl0tX5p1hNnEkC0m7ZQ") // 43 characters of [A-Za-z0-9_-]
+ */
+export const userDigest = (userId: string): Promise<string> => hashToken(userId);
