@@ -8,11 +8,11 @@
  * @module
  */
 import { FeedLocation, type FeedNamespace } from "../../src/feed/location";
-import { type RevocationReader, readerState, revocationReader } from "../../src/revocations/reader";
 import { feedSettings } from "../../src/feed/settings";
 import { type RevocationLookupCore, revocationLookup } from "../../src/lookup/lookup";
-import { setting } from "../../src/settings";
+import { type RevocationReader, readerState, revocationReader } from "../../src/revocations/reader";
 import { revocationStore } from "../../src/revocations/store";
+import { setting } from "../../src/settings";
 import { laggingKv } from "../../test/support/lagging-kv";
 import { distantFeed } from "../workers/distant-feed";
 import { countingFeed, type FeedCounts, zeroFeedCounts } from "../workers/feed-counter";

@@ -6,10 +6,10 @@
  * @module
  */
 import { FeedCopy } from "../../src/feed/copy";
-import { KnownRevocations } from "../../src/revocations/known";
 import type { FeedHead, FeedSegment, WireEntry } from "../../src/feed/wire";
-import { BinaryFuseFilter, digestKey } from "../../src/snapshot/fuse-filter";
+import { KnownRevocations } from "../../src/revocations/known";
 import type { RevocationRecord } from "../../src/revocations/store";
+import { BinaryFuseFilter, digestKey } from "../../src/snapshot/fuse-filter";
 import { hashToken } from "../../src/token";
 
 /** What the probe holds between requests; dropped by `/clear`. */

@@ -197,7 +197,7 @@ describe("the committed results describe the code at HEAD", () => {
 
   it("fails on a later change to the code, a dirty tree, or no recorded commit", () => {
     expect(staleness(at(), () => ["bench/results.json", "src/revocations/reader.ts"])[0]).toMatch(
-      /1 more files \(src\/feed\/reader.ts\)/,
+      /1 more files \(src\/revocations\/reader.ts\)/,
     );
     expect(staleness(at(true), () => [])[0]).toMatch(/dirty tree \(src\/index.ts\)/);
     expect(staleness({}, () => [])[0]).toMatch(/records no commit/);
