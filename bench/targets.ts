@@ -44,6 +44,12 @@ export function judgeTargets(
     ratio("isRevoked-revoked", "rpc-ceiling", "isRevoked, one revoked token (hot) vs RPC ceiling", 0.9);
     ratio("isRevoked-clean", "rpc-ceiling", "isRevoked, one token not revoked (hot) vs RPC ceiling", 0.9);
     ratio("isRevoked-pool", "rpc-ceiling-pool", "isRevoked, a pool of tokens vs RPC ceiling (same pool)", 0.9);
+    ratio(
+      "isRevoked-subject",
+      "rpc-ceiling-subject",
+      "isRevoked(token, subject), one token vs RPC ceiling (same arguments)",
+      0.9,
+    );
 
     const many = `checkMany-100${suffix}`;
     const seq = `isRevoked-seq-100${suffix}`;

@@ -69,8 +69,8 @@ async function copy(n: number): Promise<FeedCopy> {
     first: 1,
     last: n,
     segmentSize: SEGMENT,
-    users: [],
     entries: entries.slice(closed * SEGMENT),
+    users: [],
     snapshot: null,
   };
   const feed = new FeedCopy();

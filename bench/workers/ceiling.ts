@@ -7,7 +7,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 
 /** Shaped like `RevocationLookup`, doing nothing: what a lookup costs in RPC alone. */
 export class NoopLookup extends WorkerEntrypoint {
-  async isRevoked(_token: string): Promise<boolean> {
+  async isRevoked(_token: string, _subject?: unknown): Promise<boolean> {
     return false;
   }
 

@@ -8,13 +8,20 @@
  * - `/<target>/isRevoked?pool=N[&expect=false]`: a lookup token drawn from the first N, one call.
  * - `/<target>/checkMany?n=N[&expect=false]`: the first N lookup tokens, one call.
  * - `/<target>/isRevoked-seq?n=N[&expect=false]`: the same N tokens, N calls one after another.
+ * - `&subject=1` on `isRevoked`: with the token's user and issue time as the second argument (a user
+ *   no one logged out everywhere, so the expected answer is the token's own).
  * Without `expect`, lookup token i must be revoked exactly when i is a multiple of `REVOKED_EVERY`
  * (the rule `bench/seed.ts` seeds by); the ceiling is always asked with `expect=false`.
  * @module
  */
 
+interface Subject {
+  userId: string;
+  issuedAt: number;
+}
+
 interface LookupShape {
-  isRevoked(token: string): Promise<boolean>;
+  isRevoked(token: string, subject?: Subject): Promise<boolean>;
   checkMany(tokens: string[]): Promise<boolean[]>;
 }
 
@@ -59,13 +66,18 @@ export default {
     const expect = url.searchParams.get("expect");
     const byRule = (i: number) => (expect === null ? i % REVOKED_EVERY === 0 : expect === "true");
     const n = Number(url.searchParams.get("n") ?? url.searchParams.get("pool") ?? 0);
+    // Issued a minute ago, by a user with no revocation of their own.
+    const subject = url.searchParams.has("subject")
+      ? { userId: "u-bench-subject", issuedAt: Date.now() - 60_000 }
+      : undefined;
 
     if (method === "isRevoked") {
       if (url.searchParams.has("pool")) {
         const i = Math.floor(Math.random() * n);
         return answer([await lookup.isRevoked(tokens(env.RUN_ID, n)[i]!)], byRule, () => i);
       }
-      const revoked = await lookup.isRevoked(request.headers.get("X-Auth-Token") ?? "");
+      const token = request.headers.get("X-Auth-Token") ?? "";
+      const revoked = await (subject ? lookup.isRevoked(token, subject) : lookup.isRevoked(token));
       return answer(
         [revoked],
         () => expect === "true",
