@@ -22,17 +22,21 @@ export class BenchRevocationFeed extends RevocationFeed {
     const started = Date.now();
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      let seq = Number(sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'last_seq'`).one().value);
+      // As the object's own first backfill pass numbers its rows: down from 0, outside the log's range.
+      const held = sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = 'backfill_seq'`).toArray()[0];
+      let seq = Number(held?.value ?? 0);
       for (let done = 0; done < count; done += ROWS_PER_INSERT) {
         const rows = Math.min(ROWS_PER_INSERT, count - done);
         const values: unknown[] = [];
-        for (let i = 0; i < rows; i++) values.push(++seq, randomDigest(), now, now + DAY_MS, now, null, 1);
+        for (let i = 0; i < rows; i++) values.push(--seq, randomDigest(), now, now + DAY_MS, now, null, 1);
         sql.exec(
           `INSERT INTO entries (seq, digest, revoked_at, expires_at, committed_at, record, backfilled) VALUES ${Array(rows).fill("(?, ?, ?, ?, ?, ?, ?)").join(", ")}`,
           ...values,
         );
       }
-      sql.exec(`UPDATE meta SET value = ? WHERE key = 'last_seq'`, String(seq));
+      sql.exec(`INSERT OR REPLACE INTO meta (key, value) VALUES ('backfill_seq', ?)`, String(seq));
+      // The next snapshot's cut moves past the previous one's, as the object's own backfill does it.
+      sql.exec(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'last_seq'`);
       sql.exec(`UPDATE meta SET value = '1' WHERE key = 'dirty'`);
     });
     return { entries: count, ms: Date.now() - started };

@@ -135,7 +135,7 @@ export class RevocationFeed extends DurableObject<Env> {
          )`,
       );
       this.#sql.exec(
-        `INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?), ('last_seq', '0'), ('since', ?), ('dirty', '0')`,
+        `INSERT OR IGNORE INTO meta (key, value) VALUES ('epoch', ?), ('last_seq', '0'), ('backfill_seq', '0'), ('since', ?), ('dirty', '0')`,
         crypto.randomUUID(),
         String(Date.now()),
       );
@@ -441,7 +441,10 @@ export class RevocationFeed extends DurableObject<Env> {
         (digest, record) => {
           const held = this.#sql.exec(`SELECT 1 FROM entries WHERE digest = ?`, digest).toArray().length > 0;
           if (held) return;
-          const seq = Number(this.#meta("last_seq")) + 1;
+          // First-pass rows count down from 0: they never share the log's (positive) range, so a
+          // reader's log never walks through segments of rows it does not fetch, however many there are.
+          const seqKey = backfilled ? "backfill_seq" : "last_seq";
+          const seq = Number(this.#meta(seqKey) ?? 0) + (backfilled ? -1 : 1);
           this.#sql.exec(
             `INSERT INTO entries (seq, digest, revoked_at, expires_at, committed_at, record, backfilled) VALUES (?, ?, ?, ?, ?, ?, ?)`,
             seq,
@@ -452,7 +455,7 @@ export class RevocationFeed extends DurableObject<Env> {
             JSON.stringify(record),
             backfilled,
           );
-          this.#sql.exec(`UPDATE meta SET value = ? WHERE key = 'last_seq'`, String(seq));
+          this.#setMeta(seqKey, String(seq));
           found++;
         },
       );
@@ -463,6 +466,9 @@ export class RevocationFeed extends DurableObject<Env> {
       return;
     }
     this.#sql.exec(`DELETE FROM meta WHERE key = 'sweep_retry_at'`);
+    // Rows below 0 changed what the next snapshot holds: one unused number moves its cut (and with it
+    // its immutable cache key) past the previous snapshot's.
+    if (found > 0 && backfilled) this.#nextSeq();
     const done = step.cursor === null;
     const next: SweepState = {
       backfilled: sweep.backfilled || done,
@@ -557,6 +563,11 @@ export class RevocationFeed extends DurableObject<Env> {
 
   #meta(key: string): string | undefined {
     return this.#sql.exec<{ value: string }>(`SELECT value FROM meta WHERE key = ?`, key).toArray()[0]?.value;
+  }
+
+  /** Takes the next log sequence number without an entry (a gap readers skip). */
+  #nextSeq(): void {
+    this.#setMeta("last_seq", String(Number(this.#meta("last_seq")) + 1));
   }
 
   #setMeta(key: string, value: string): void {

@@ -247,6 +247,37 @@ describe("RevocationFeed", () => {
     expect((await feed.head()).entries.map(([, digest]) => digest)).toContain(listed.digest);
   });
 
+  it("numbers the first backfill's rows below 0, so the log never spans them; each step still moves the cut", async () => {
+    const feed = newFeed();
+    const before = await revocation();
+    const { seq: first } = await feed.append(before.entry, before.record);
+    // More KV-only revocations than a segment holds, as an old deployment's KV would have.
+    const store = revocationStore(env.REVOCATIONS);
+    const kvOnly = await Promise.all(Array.from({ length: SEGMENT_SIZE + 44 }, () => revocation()));
+    await Promise.all(kvOnly.map(({ digest, record }) => store.put(digest, record)));
+    const cutBefore = (await feed.head()).last;
+
+    await backfill(feed);
+    const held = await rows(feed);
+    const backfilled = held.filter((row) => kvOnly.some(({ digest }) => digest === row.digest));
+    expect(backfilled).toHaveLength(kvOnly.length);
+    expect(backfilled.every((row) => row.seq < 0)).toBe(true);
+    const head = await feed.head();
+    // The log starts at the revocation before the backfill, and no segment of backfilled rows lies
+    // between it and the open segment: a reader fetches the head and nothing else.
+    expect(head.first).toBe(first);
+    expect(Math.floor(head.last / SEGMENT_SIZE)).toBe(Math.floor(first / SEGMENT_SIZE));
+    // The snapshot that holds them has a cut (and so a cache key) of its own.
+    expect(head.last).toBeGreaterThan(cutBefore);
+    await runInDurableObject(feed, (_, state) => {
+      state.storage.sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_build_at', '0')");
+    });
+    await runInDurableObject(feed, (instance) => instance.alarm());
+    const info = (await feed.head()).snapshot;
+    const snapshot = decodeSnapshot(await feed.snapshot(info?.cut as number));
+    expect(kvOnly.every(({ digest }) => filterHas(snapshot.filter, digest))).toBe(true);
+  });
+
   it("a later sweep puts what it finds (a half-finished revocation) into the log", async () => {
     const feed = newFeed();
     await backfill(feed);
