@@ -17,3 +17,8 @@ export type RevocationRecord = Omit<TokenRevocation, "kind">;
  * revocation: what `getRevocation` answers for it, without the `kind`.
  */
 export type UserRevocationRecord = Omit<UserRevocation, "kind">;
+
+/** KV key prefix of a token's record: the key is the prefix and the token's digest (docs/storage.md). */
+export const TOKEN_KEY_PREFIX = "revoked:";
+/** KV key prefix of a user revocation: the key is the prefix and the user id's digest (docs/storage.md). */
+export const USER_KEY_PREFIX = "user-revoked:";

@@ -1,80 +1,108 @@
 /**
- * One step of the feed object's sweep of KV's `revoked:` listing (docs/design.md §8, completeness):
- * the revocations only KV holds (an older KV-only version, a reset object, a half-finished revoke)
- * reach the object, and so its snapshots, within a bounded number of KV operations per alarm; and
- * the sweep of `user-revoked:`, the user revocations (docs/design.md §9).
+ * One step of the feed object's sweep of KV (docs/design.md §8, completeness, and §9): the user
+ * revocations (`user-revoked:`), then the token revocations (`revoked:`) that only KV holds (an older
+ * KV-only version, a reset object, a half-finished revoke), within KV's operations per alarm.
  * @module
  */
-import type { RevocationRecord, UserRevocationRecord } from "../record";
+import { type RevocationRecord, TOKEN_KEY_PREFIX, USER_KEY_PREFIX, type UserRevocationRecord } from "../record";
 import { DIGEST } from "./wire";
 
 /** KV allows 1,000 operations per invocation; the alarm leaves nothing else to KV. */
 export const BACKFILL_OPERATIONS_PER_ALARM = 1000;
-const PREFIX = "revoked:";
 /** KV's limit on the keys of one list call. */
 const LIST_LIMIT = 1000;
 /** KV's limit on the keys of one bulk get. */
 const BULK_KEYS = 100;
 
+/** What a sweep hands on: each live record of either kind, by its digest. */
+export interface SweepTakers {
+  user(digest: string, record: UserRevocationRecord): void;
+  token(digest: string, record: RevocationRecord): void;
+}
+
 export interface SweepStep {
-  /** Where the next step starts; `null` when the listing was read to its end. */
+  /** Where the pass goes on next step (an opaque position); `null` when both listings were read to their end. */
   readonly cursor: string | null;
   /** KV operations spent (a bulk get counts one per key, to stay on the safe side of the limit). */
   readonly operations: number;
 }
 
+/** The listings of one pass, in order: user revocations first (few, and each raises many tokens' answers). */
+const LISTINGS = [
+  { name: "users", prefix: USER_KEY_PREFIX, valid: isUserRecord, take: "user" },
+  { name: "tokens", prefix: TOKEN_KEY_PREFIX, valid: isRecord, take: "token" },
+] as const;
+
 /**
- * Lists from `cursor` and hands every live record to `take`, reading the value of a key only when
- * its metadata does not carry the record. Stops before `budget` operations would be exceeded.
- * @example await sweepStep(env.REVOCATIONS, null, 1000, Date.now(), (digest, record) => insert(digest, record))
+ * Goes on with the pass at `cursor` (`null`: a new pass), handing every live record to `take`, reading
+ * a key's value only when its metadata does not carry the record; stops before `budget` KV operations
+ * would be exceeded, user listing included.
+ * @example await sweepStep(env.REVOCATIONS, null, 1000, Date.now(), { user: raise, token: insert })
  */
 export async function sweepStep(
   kv: KVNamespace,
   cursor: string | null,
   budget: number,
   now: number,
-  take: (digest: string, record: RevocationRecord) => void,
+  take: SweepTakers,
 ): Promise<SweepStep> {
   let operations = 0;
-  let next = cursor;
+  let { listing, kvCursor } = parsePosition(cursor);
   // Each page is at most what the budget left could `get` after listing it, so one step never overruns.
   while (budget - operations >= 2) {
+    const { prefix, valid } = LISTINGS[listing]!;
     const limit = Math.min(LIST_LIMIT, budget - operations - 1);
-    const page = await kv.list<RevocationRecord>({ prefix: PREFIX, limit, ...(next ? { cursor: next } : {}) });
+    const page = await kv.list({ prefix, limit, ...(kvCursor ? { cursor: kvCursor } : {}) });
     operations++;
     const missing: string[] = [];
     for (const key of page.keys) {
-      const digest = key.name.slice(PREFIX.length);
+      const digest = key.name.slice(prefix.length);
       if (!DIGEST.test(digest)) continue;
-      if (isRecord(key.metadata)) offer(digest, key.metadata, now, take);
-      else missing.push(digest);
+      if (valid(key.metadata)) offer(listing, digest, key.metadata, now, take);
+      else missing.push(key.name);
     }
     for (let i = 0; i < missing.length; i += BULK_KEYS) {
-      const digests = missing.slice(i, i + BULK_KEYS);
-      const values = await kv.get<RevocationRecord>(
-        digests.map((digest) => PREFIX + digest),
-        { type: "json" },
-      );
-      operations += digests.length;
-      for (const digest of digests) {
-        const record = values.get(PREFIX + digest);
-        if (isRecord(record)) offer(digest, record, now, take);
+      const names = missing.slice(i, i + BULK_KEYS);
+      const values = await kv.get<unknown>(names, { type: "json" });
+      operations += names.length;
+      for (const name of names) {
+        const record = values.get(name);
+        if (valid(record)) offer(listing, name.slice(prefix.length), record, now, take);
       }
     }
-    next = page.list_complete ? null : page.cursor;
-    if (next === null) break;
+    if (!page.list_complete) {
+      kvCursor = page.cursor;
+      continue;
+    }
+    if (listing === LISTINGS.length - 1) return { cursor: null, operations };
+    listing++;
+    kvCursor = "";
   }
-  return { cursor: next, operations };
+  return { cursor: `${LISTINGS[listing]!.name}:${kvCursor}`, operations };
+}
+
+/**
+ * The listing and KV cursor of a position (`users:<kv cursor>`, `tokens:<kv cursor>`). A cursor stored
+ * by the version that swept only `revoked:` (a bare KV cursor, opaque base64) goes on in the token listing.
+ */
+function parsePosition(cursor: string | null): { listing: number; kvCursor: string } {
+  if (cursor === null) return { listing: 0, kvCursor: "" };
+  const listing = LISTINGS.findIndex((each) => cursor.startsWith(`${each.name}:`));
+  if (listing < 0) return { listing: LISTINGS.length - 1, kvCursor: cursor };
+  return { listing, kvCursor: cursor.slice(LISTINGS[listing]!.name.length + 1) };
 }
 
 function offer(
+  listing: number,
   digest: string,
-  record: RevocationRecord,
+  record: RevocationRecord | UserRevocationRecord,
   now: number,
-  take: (digest: string, record: RevocationRecord) => void,
+  take: SweepTakers,
 ): void {
   // KV drops an expired key within seconds of its expiry; one listed a moment before is no revocation to keep.
-  if (Date.parse(record.expiresAt) > now) take(digest, record);
+  if (!(Date.parse(record.expiresAt) > now)) return;
+  if (LISTINGS[listing]!.take === "user") take.user(digest, record as UserRevocationRecord);
+  else take.token(digest, record as RevocationRecord);
 }
 
 function isRecord(value: unknown): value is RevocationRecord {
@@ -85,36 +113,6 @@ function isRecord(value: unknown): value is RevocationRecord {
     Number.isFinite(Date.parse(record.revokedAt)) &&
     Number.isFinite(Date.parse(record.expiresAt))
   );
-}
-
-const USER_PREFIX = "user-revoked:";
-/** Pages of the user listing one sweep reads at most (a thousand users a page). */
-const MAX_USER_PAGES = 100;
-
-/**
- * Lists every user revocation and hands each live one to `take`, from the keys' metadata (written
- * with every record); a key without it is read. User revocations are few: one pass reads them all.
- * @example await sweepUsers(env.REVOCATIONS, Date.now(), (digest, record) => raise(digest, record))
- */
-export async function sweepUsers(
-  kv: KVNamespace,
-  now: number,
-  take: (digest: string, record: UserRevocationRecord) => void,
-): Promise<void> {
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_USER_PAGES; page++) {
-    const listed = await kv.list<UserRevocationRecord>({ prefix: USER_PREFIX, ...(cursor ? { cursor } : {}) });
-    for (const key of listed.keys) {
-      const digest = key.name.slice(USER_PREFIX.length);
-      if (!DIGEST.test(digest)) continue;
-      const record = isUserRecord(key.metadata)
-        ? key.metadata
-        : await kv.get<UserRevocationRecord>(key.name, { type: "json" });
-      if (isUserRecord(record) && Date.parse(record.expiresAt) > now) take(digest, record);
-    }
-    if (listed.list_complete) return;
-    cursor = listed.cursor;
-  }
 }
 
 function isUserRecord(value: unknown): value is UserRevocationRecord {

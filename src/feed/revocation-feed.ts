@@ -7,7 +7,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
-import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep, sweepUsers } from "./backfill";
+import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep } from "./backfill";
 import { type FeedSettings, feedSettings, KV_PROPAGATION_SECONDS } from "./settings";
 import {
   type AppendResult,
@@ -424,21 +424,14 @@ export class RevocationFeed extends DurableObject<Env> {
     let found = 0;
     let step: Awaited<ReturnType<typeof sweepStep>>;
     try {
-      // Each pass starts with the user revocations (few, listed with their records in the metadata):
-      // a raise found only in KV takes a new sequence number, so readers learn it from the log.
-      if (sweep.cursor === null) {
-        await sweepUsers(this.env.REVOCATIONS, now, (digest, record) => {
+      step = await sweepStep(this.env.REVOCATIONS, sweep.cursor, BACKFILL_OPERATIONS_PER_ALARM, now, {
+        // A user's raise found only in KV takes a new sequence number, so readers learn it from the log.
+        user: (digest, record) => {
           const issuedBefore = Math.floor(Date.parse(record.issuedBefore) / 1000);
           if (this.#raiseUser(digest, issuedBefore, Date.parse(record.expiresAt), JSON.stringify(record)).created)
             found++;
-        });
-      }
-      step = await sweepStep(
-        this.env.REVOCATIONS,
-        sweep.cursor,
-        BACKFILL_OPERATIONS_PER_ALARM,
-        now,
-        (digest, record) => {
+        },
+        token: (digest, record) => {
           const held = this.#sql.exec(`SELECT 1 FROM entries WHERE digest = ?`, digest).toArray().length > 0;
           if (held) return;
           // First-pass rows count down from 0: they never share the log's (positive) range, so a
@@ -458,7 +451,7 @@ export class RevocationFeed extends DurableObject<Env> {
           this.#setMeta(seqKey, String(seq));
           found++;
         },
-      );
+      });
     } catch {
       // KV failed: the cursor stays, and the alarm tries again later.
       this.#setMeta("sweep_retry_at", String(now + RETRY_MS));

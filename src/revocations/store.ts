@@ -4,7 +4,7 @@
  * @module
  */
 import { ServiceUnavailable } from "../errors";
-import type { RevocationRecord } from "../record";
+import { type RevocationRecord, TOKEN_KEY_PREFIX } from "../record";
 
 export type { RevocationRecord } from "../record";
 
@@ -14,7 +14,7 @@ class StoreUnavailable extends ServiceUnavailable {
 }
 
 /** KV key of a revocation, from a token digest (see `hashToken`). */
-export const revocationKey = (tokenHash: string): string => `revoked:${tokenHash}`;
+export const revocationKey = (tokenHash: string): string => TOKEN_KEY_PREFIX + tokenHash;
 
 /** KV refuses expirations closer than this to now. */
 export const MIN_EXPIRATION_SECONDS = 60;

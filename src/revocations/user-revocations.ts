@@ -4,7 +4,7 @@
  * @module
  */
 import { ServiceUnavailable } from "../errors";
-import type { RevocationRecord, UserRevocationRecord } from "../record";
+import { type RevocationRecord, USER_KEY_PREFIX, type UserRevocationRecord } from "../record";
 import { expirationFor, revocationKey } from "./store";
 
 /** KV's limit on the keys of one bulk `get`. */
@@ -18,7 +18,7 @@ class StoreUnavailable extends ServiceUnavailable {
 export type { UserRevocationRecord } from "../record";
 
 /** KV key of a user revocation, from a user digest (see `userDigest`). */
-export const userRevocationKey = (userDigest: string): string => `user-revoked:${userDigest}`;
+export const userRevocationKey = (userDigest: string): string => USER_KEY_PREFIX + userDigest;
 
 export interface UserRevocationStore {
   /** The record for a user digest, or `null` when there is none. */
