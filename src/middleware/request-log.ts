@@ -13,6 +13,13 @@ export interface RequestLogOptions {
 }
 
 /**
+ * `error` for the service's own failures; a `501` is a known limit of the configured authority
+ * (docs/design.md §9: no issue times), worth a look but no failure.
+ */
+const levelOf = (status: number): "info" | "warn" | "error" =>
+  status === 501 ? "warn" : status >= 500 ? "error" : "info";
+
+/**
  * @example app.use(requestLog())
  */
 export function requestLog({ write = (line) => console.log(line) }: RequestLogOptions = {}): MiddlewareHandler<AppEnv> {
@@ -23,7 +30,7 @@ export function requestLog({ write = (line) => console.log(line) }: RequestLogOp
     const error = c.error ? { error: c.error.name } : {};
     write(
       JSON.stringify({
-        level: c.res.status >= 500 ? "error" : "info",
+        level: levelOf(c.res.status),
         requestId: c.var.requestId,
         method: c.req.method,
         route: routePath(c, -1),

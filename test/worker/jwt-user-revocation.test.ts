@@ -4,7 +4,7 @@
  * the revocation in whole seconds, `MAX_TOKEN_LIFETIME`, and the `rackspace` authority's `501`.
  * @module
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { revocationKey } from "../../src/revocations/store";
 import { userRevocationKey } from "../../src/revocations/user-revocations";
 import { presentToken } from "../../src/token";
@@ -135,6 +135,7 @@ describe("jwt: MAX_TOKEN_LIFETIME", () => {
 });
 
 describe("rackspace: no issue times, so 501 after the caller check", () => {
+  afterEach(() => vi.restoreAllMocks());
   const RACKSPACE: Partial<Env> = {
     TOKEN_AUTHORITY: "rackspace",
     IDENTITY_URL: "https://identity.rackspace.test/v2.0",
@@ -159,8 +160,14 @@ describe("rackspace: no issue times, so 501 after the caller check", () => {
     const watched = watchKv(env.REVOCATIONS);
     const bindings = { ...RACKSPACE, REVOCATIONS: watched.kv };
     expect((await call("/v2.0/users/u-rax-2/tokens", { token: "not-a-token", bindings })).status).toBe(401);
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => void lines.push(line));
     const response = await call("/v2.0/users/u-rax-2/tokens", { token, bindings });
     expect(response.status).toBe(501);
+    // Logged as a known limit of the authority (warn), not as a failure of the service (error).
+    expect(lines.map((line) => JSON.parse(line))).toContainEqual(
+      expect.objectContaining({ level: "warn", route: "/v2.0/users/:userId/tokens", status: 501 }),
+    );
     const [root, fault] = await faultOf(response);
     expect(root).toBe("notImplemented");
     expect(fault).toMatchObject({
