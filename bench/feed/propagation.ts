@@ -11,6 +11,15 @@ import { percentile, randomTimes, spread } from "../stats";
 import { benchToken } from "../tokens";
 import type { FeedCounts } from "../workers/feed-counter";
 import type { PropagationAnswer } from "./propagation.worker";
+import {
+  revokeUsersOnSchedule,
+  type UserPlan,
+  type UserPropagationFigures,
+  type UserPropagationSize,
+  userFigures,
+  userSchedule,
+  usersSpec,
+} from "./user-propagation";
 
 /** The lag of a distant location's KV that the feed must beat: 60 s propagation + a 30 s `cacheTtl`. */
 export const KV_LAG_MS = 90_000;
@@ -53,6 +62,8 @@ export interface PropagationFigures {
   /** Outage lines by the error's kind, over the isolate's runs so far. */
   outageKinds: Record<string, number>;
   statuses: Record<string, number>;
+  /** User revocations mixed in among the token revocations (feed.user-propagation), if any. */
+  users?: UserPropagationFigures;
   /** KV alone: the same figures moved to the real 90 s lag (the harness's delay beyond the lag is kept). */
   atRealLag?: { lagMs: number; everyLocationP99Ms: number; everyLocationMaxMs: number };
 }
@@ -76,6 +87,7 @@ export async function propagation(
   first: number,
   size: PropagationSize,
   distanceMs: number[],
+  users?: { plan: UserPlan; size: UserPropagationSize },
 ): Promise<PropagationFigures> {
   const { locations, readersPerLocation } = size;
   const lagMs = size.lagMs ?? KV_LAG_MS;
@@ -90,8 +102,9 @@ export async function propagation(
   const startAt = Date.now() + 1500 + (mode === "feed" ? warmMs + 4000 : 0);
   const schedule = randomTimes(size.revocations, startAt, size.spreadMs);
   const endAt = startAt + size.spreadMs + size.tailMs + (mode === "kv" ? lagMs : 0);
+  const usersDue = users ? usersSpec(users.plan, userSchedule(users.size, startAt, size)) : undefined;
 
-  const [answer, revocations] = await Promise.all([
+  const [answer, revocations, userRevocations] = await Promise.all([
     post<PropagationAnswer>(`${runtime.urls.locations}/propagation`, {
       mode,
       locations,
@@ -109,8 +122,17 @@ export async function propagation(
       recheckMs: mode === "feed" ? 1000 : 2000,
       warmMs,
       endAt,
+      users: usersDue,
     }),
     revokeOnSchedule(runtime, runId, "propagation", indices, schedule),
+    users && usersDue
+      ? revokeUsersOnSchedule(
+          runtime,
+          runId,
+          users.plan.users.map((u) => u.userId),
+          usersDue.schedule,
+        )
+      : undefined,
   ]);
 
   const pairs: number[] = [];
@@ -165,6 +187,11 @@ export async function propagation(
     outageKinds: answer.outageKinds,
     statuses: statusCounts(revocations),
   };
+  if (users && usersDue && userRevocations && answer.users) {
+    figures.users = userFigures(usersDue, answer.users, userRevocations, users.size, distanceMs);
+  } else if (users) {
+    throw new Error("the locations sent no user observations");
+  }
   if (mode === "kv") {
     // The readers refuse once KV shows the record: the lag plus how long the harness took to see it.
     // That second part does not grow with the lag, so the figure moves by the difference.
