@@ -266,6 +266,14 @@ describe("the declared row list", () => {
   it("--only keeps the ceilings of the rows it names and refuses unknown rows", () => {
     expect(selectRows(["checkMany-100"])).toEqual(["rpc-ceiling-many-100", "checkMany-100"]);
     expect(() => selectRows(["no-such-row"])).toThrow(/no such row/);
+    expect(selectRows(["feed.propagation,feed.user-propagation"])).toEqual([
+      "feed.propagation",
+      "feed.user-propagation",
+    ]);
+    expect(selectRows(["feed.user-propagation", "feed.propagation"])).toEqual([
+      "feed.propagation",
+      "feed.user-propagation",
+    ]);
   });
 });
 
