@@ -98,11 +98,6 @@ export async function seed(workerUrl: string, runId: string, { targets, selfCall
   await put(workerUrl, "REVOCATIONS", await lookupRevocations(runId));
 }
 
-/** Registers the run's administrator (`admin.0`, `identity:admin`), who revokes the targets. */
-export async function seedAdmin(workerUrl: string, runId: string): Promise<void> {
-  await put(workerUrl, "TOKENS", await registryEntries(runId, "admin", { first: 0, count: 1 }, "identity:admin", 1));
-}
-
 /** Registers a stretch of a series as ordinary users' tokens, for an admin to revoke (bench/feed/). */
 export async function seedTargets(workerUrl: string, runId: string, kind: TokenKind, range: Range): Promise<void> {
   await put(workerUrl, "TOKENS", await registryEntries(runId, kind, range, "identity:default", 1000));

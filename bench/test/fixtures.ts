@@ -15,7 +15,7 @@ import { allScenarios, groupsOf, type Scenario } from "../scenarios";
 import { zeroFeedCounts } from "../workers/feed-counter";
 
 /** One pass of `scenario` at `rps` requests a second, every answer the expected status, KV and feed on contract. */
-export function pass(scenario: Scenario, rps: number, requests = 100): Measurement {
+function pass(scenario: Scenario, rps: number, requests = 100): Measurement {
   return {
     load: {
       requests,
