@@ -27,7 +27,7 @@ export const KV_LAG_MS = 90_000;
 export const GOAL_MS = 2000;
 
 export const totalCalls = (counts: FeedCounts) =>
-  counts.prepare + counts.append + counts.head + counts.segment + counts.record;
+  counts.prepare + counts.append + counts.head + counts.segment + counts.record + counts.userRecord;
 
 export interface PropagationFigures {
   mode: "feed" | "kv";
