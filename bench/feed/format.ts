@@ -17,7 +17,11 @@ export function markdownTable(rows: string[][], { left = false } = {}): string {
     .join("\n");
 }
 
-function propagationRow(label: string, run: PropagationFigures): string[] {
+/** Label, revocations, every location p50 / p99 / max, slowest location, earliest: both kinds of revocation. */
+function timesCells(
+  label: string,
+  run: Pick<PropagationFigures, "revocations" | "everyLocationMs" | "perPairMs" | "perLocation">,
+) {
   const worst = run.perLocation.reduce((a, b) => (b.max > a.max ? b : a), run.perLocation[0]!);
   return [
     label,
@@ -27,9 +31,11 @@ function propagationRow(label: string, run: PropagationFigures): string[] {
     seconds(run.everyLocationMs.max),
     worst ? `${seconds(worst.p99)} / ${seconds(worst.max)} (${worst.distanceMs} ms away)` : "-",
     seconds(run.perPairMs.min),
-    fixed(run.objectRequestsPerLocationPerSecond, 2),
-    String(run.kvReads),
   ];
+}
+
+function propagationRow(label: string, run: PropagationFigures): string[] {
+  return [...timesCells(label, run), fixed(run.objectRequestsPerLocationPerSecond, 2), String(run.kvReads)];
 }
 
 /** The run with user revocations mixed in: its token revocations, then its users (docs/design.md §9). */
@@ -37,18 +43,8 @@ function userPropagationRows(run: PropagationFigures, freshnessSeconds: number):
   const rows = [propagationRow(`feed, user revocations mixed in: the token revocations`, run)];
   const u = run.users;
   if (u) {
-    const worst = u.perLocation.reduce((a, b) => (b.max > a.max ? b : a), u.perLocation[0]!);
-    rows.push([
-      `feed, user revocations mixed in: the users (${u.tokensPerUser.opaque} opaque tokens with the subject argument + ${u.tokensPerUser.jwt} JWT each; FEED_FRESHNESS = ${freshnessSeconds} s)`,
-      String(u.revocations),
-      seconds(u.everyLocationMs.p50),
-      seconds(u.everyLocationMs.p99),
-      seconds(u.everyLocationMs.max),
-      worst ? `${seconds(worst.p99)} / ${seconds(worst.max)} (${worst.distanceMs} ms away)` : "-",
-      seconds(u.perPairMs.min),
-      "",
-      "",
-    ]);
+    const label = `feed, user revocations mixed in: the users (${u.tokensPerUser.opaque} opaque tokens with the subject argument + ${u.tokensPerUser.jwt} JWT each; FEED_FRESHNESS = ${freshnessSeconds} s)`;
+    rows.push([...timesCells(label, u), "", ""]);
   }
   return rows;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import { hashToken } from "../../src/token";
-import { post, revokeOnSchedule, statusCounts } from "../http";
+import { post, type Revocation, revokeOnSchedule, statusCounts } from "../http";
 import type { Runtime } from "../runtime";
 import { percentile, randomTimes, spread } from "../stats";
 import { benchToken } from "../tokens";
@@ -135,29 +135,7 @@ export async function propagation(
       : undefined,
   ]);
 
-  const pairs: number[] = [];
-  const everyLocation: number[] = [];
-  const byLocation: number[][] = Array.from({ length: locations }, () => []);
-  let neverRefused = 0;
-  let clearAfterGoal = 0;
-  revocations.forEach((revocation, t) => {
-    if (revocation.status !== 204) return;
-    let slowest = Number.NEGATIVE_INFINITY;
-    for (let l = 0; l < locations; l++) {
-      const readers = answer.refusedAt[l]!.map((perToken) => perToken[t]!);
-      const clear = answer.lastClearStart[l]!.map((perToken) => perToken[t]!);
-      clearAfterGoal += clear.filter((start) => start > revocation.answeredAt + GOAL_MS).length;
-      if (readers.some((at) => at === 0)) {
-        neverRefused++;
-        continue;
-      }
-      const latency = Math.max(...readers) - revocation.answeredAt;
-      pairs.push(latency);
-      byLocation[l]!.push(latency);
-      slowest = Math.max(slowest, latency);
-    }
-    if (Number.isFinite(slowest)) everyLocation.push(slowest);
-  });
+  const refusals = refusalFigures(revocations, answer, mode === "feed" ? distanceMs : []);
   const objectRequests = answer.feed.reduce((sum, counts) => sum + totalCalls(counts), 0);
   const figures: PropagationFigures = {
     mode,
@@ -168,16 +146,7 @@ export async function propagation(
     revocations: revocations.length,
     periodMs: size.periodMs,
     seconds: answer.seconds,
-    everyLocationMs: spread(everyLocation),
-    perPairMs: { ...spread(pairs), min: pairs.length ? Math.min(...pairs) : Number.NaN },
-    perLocation: byLocation.map((values, location) => ({
-      location,
-      distanceMs: mode === "feed" ? (distanceMs[location] ?? 0) : 0,
-      p99: percentile(values, 0.99),
-      max: values.length ? Math.max(...values) : Number.NaN,
-    })),
-    neverRefused,
-    clearAfterGoal,
+    ...refusals,
     controlsRevoked: answer.controlsRevoked,
     flips: answer.flips,
     checks: answer.checks,
@@ -203,6 +172,63 @@ export async function propagation(
     };
   }
   return figures;
+}
+
+/** Observations by location, then reader, then revocation (epoch ms; 0: none). */
+export interface Refusals {
+  /** When the reader refused (every token of a user revocation); 0: never. */
+  refusedAt: number[][][];
+  /** When the reader's last "not revoked" answer's check began. */
+  lastClearStart: number[][][];
+}
+
+/**
+ * From each `204` until every reader of each location refused: per revocation (the slowest
+ * location), per (location, revocation) pair and per location, with the pairs some reader never
+ * refused and the "not revoked" answers to checks begun after the 2 s bound. A revocation that was
+ * not `204` has no figures.
+ */
+export function refusalFigures(
+  revocations: readonly Revocation[],
+  { refusedAt, lastClearStart }: Refusals,
+  distanceMs: readonly number[],
+) {
+  const locations = refusedAt.length;
+  const pairs: number[] = [];
+  const everyLocation: number[] = [];
+  const byLocation: number[][] = Array.from({ length: locations }, () => []);
+  let neverRefused = 0;
+  let clearAfterGoal = 0;
+  revocations.forEach((revocation, t) => {
+    if (revocation.status !== 204) return;
+    let slowest = Number.NEGATIVE_INFINITY;
+    for (let l = 0; l < locations; l++) {
+      const readers = refusedAt[l]!.map((perToken) => perToken[t]!);
+      const clear = lastClearStart[l]!.map((perToken) => perToken[t]!);
+      clearAfterGoal += clear.filter((start) => start > revocation.answeredAt + GOAL_MS).length;
+      if (readers.some((at) => at === 0)) {
+        neverRefused++;
+        continue;
+      }
+      const latency = Math.max(...readers) - revocation.answeredAt;
+      pairs.push(latency);
+      byLocation[l]!.push(latency);
+      slowest = Math.max(slowest, latency);
+    }
+    if (Number.isFinite(slowest)) everyLocation.push(slowest);
+  });
+  return {
+    everyLocationMs: spread(everyLocation),
+    perPairMs: { ...spread(pairs), min: pairs.length ? Math.min(...pairs) : Number.NaN },
+    perLocation: byLocation.map((values, location) => ({
+      location,
+      distanceMs: distanceMs[location] ?? 0,
+      p99: percentile(values, 0.99),
+      max: values.length ? Math.max(...values) : Number.NaN,
+    })),
+    neverRefused,
+    clearAfterGoal,
+  };
 }
 
 /**

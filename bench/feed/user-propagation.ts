@@ -4,12 +4,12 @@
  * docs/design.md §9) mixed in among token revocations, and how soon every location refuses a user.
  * @module
  */
-import { once, type Revocation, statusCounts } from "../http";
+import { deleteOnSchedule, type Revocation, statusCounts } from "../http";
 import type { Runtime } from "../runtime";
 import { seedUserTokens } from "../seed";
-import { percentile, randomTimes, spread } from "../stats";
+import { randomTimes } from "../stats";
 import { benchToken } from "../tokens";
-import { GOAL_MS, type PropagationSize } from "./propagation";
+import { GOAL_MS, type PropagationSize, refusalFigures } from "./propagation";
 import type { UserCheck, UserChecksAnswer, UsersSpec } from "./user-propagation.worker";
 
 /** A later token is issued in a whole second at least this long after its user's `DELETE` is due. */
@@ -25,19 +25,14 @@ export interface UserPropagationSize {
   otherUsers: number;
 }
 
-export interface UserPropagationFigures {
+/**
+ * The times (`refusalFigures`) are per user revocation: from its 204 until every reader refused every
+ * earlier token of the user; `neverRefused` and `clearAfterGoal` count the same way.
+ */
+export interface UserPropagationFigures extends ReturnType<typeof refusalFigures> {
   revocations: number;
   tokensPerUser: { opaque: number; jwt: number };
   otherUsers: number;
-  /** Per user revocation: from its 204 until every reader of every location refused every earlier token, ms. */
-  everyLocationMs: { p50: number; p99: number; max: number };
-  /** Over every (location, user revocation) pair, ms. */
-  perPairMs: { p50: number; p99: number; max: number; min: number };
-  perLocation: { location: number; distanceMs: number; p99: number; max: number }[];
-  /** (location, user revocation) pairs where some reader never refused every earlier token. */
-  neverRefused: number;
-  /** (reader, user revocation) pairs with a "not revoked" answer to a check begun more than 2 s after the 204. */
-  clearAfterGoal: number;
   /** Wrong answers, by kind. */
   wrong: {
     /** "Revoked" for a token the user got after the revocation (its issue second after the 204's). */
@@ -137,23 +132,8 @@ export function revokeUsersOnSchedule(
   userIds: readonly string[],
   schedule: readonly number[],
 ): Promise<Revocation[]> {
-  const admin = benchToken(runId, "admin", 0);
-  return Promise.all(
-    userIds.map(
-      (userId, index) =>
-        new Promise<Revocation>((resolve) => {
-          const dueAt = schedule[index]!;
-          setTimeout(async () => {
-            const sentAt = Date.now();
-            const url = `${runtime.urls.revocation}/v2.0/users/${encodeURIComponent(userId)}/tokens`;
-            const status = await once("DELETE", url, { "X-Auth-Token": admin })
-              .then((r) => r.status)
-              .catch(() => 0);
-            resolve({ index, dueAt, sentAt, answeredAt: Date.now(), status });
-          }, dueAt - Date.now());
-        }),
-    ),
-  );
+  const paths = userIds.map((userId) => `/v2.0/users/${encodeURIComponent(userId)}/tokens`);
+  return deleteOnSchedule(runtime, runId, paths, schedule);
 }
 
 /** The figures of the user revocations from the readers' observations and the runner's `DELETE`s. */
@@ -164,55 +144,23 @@ export function userFigures(
   size: UserPropagationSize,
   distanceMs: readonly number[],
 ): UserPropagationFigures {
-  const locations = answer.refusedAt.length;
-  const pairs: number[] = [];
-  const everyLocation: number[] = [];
-  const byLocation: number[][] = Array.from({ length: locations }, () => []);
-  let neverRefused = 0;
-  let clearAfterGoal = 0;
   let refusedBeforeDelete = 0;
   let laterTokenRefused = 0;
   let laterTokensUnjudged = 0;
   revocations.forEach((revocation, u) => {
-    for (let l = 0; l < locations; l++) {
-      const early = answer.firstRefusedAt[l]!.filter((perUser) => perUser[u]! !== 0 && perUser[u]! < revocation.sentAt);
-      refusedBeforeDelete += early.length;
+    for (const readers of answer.firstRefusedAt) {
+      refusedBeforeDelete += readers.filter((perUser) => perUser[u]! !== 0 && perUser[u]! < revocation.sentAt).length;
     }
     // The revocation covers issue seconds up to its own, which is at most the 204's.
     const afterJudged = Math.floor(spec.afterFrom[u]! / 1000) > Math.floor(revocation.answeredAt / 1000);
     if (afterJudged) laterTokenRefused += answer.afterRevoked[u]!;
     else laterTokensUnjudged++;
-    if (revocation.status !== 204) return;
-    let slowest = Number.NEGATIVE_INFINITY;
-    for (let l = 0; l < locations; l++) {
-      const readers = answer.refusedAt[l]!.map((perUser) => perUser[u]!);
-      const clear = answer.lastClearStart[l]!.map((perUser) => perUser[u]!);
-      clearAfterGoal += clear.filter((start) => start > revocation.answeredAt + GOAL_MS).length;
-      if (readers.some((at) => at === 0)) {
-        neverRefused++;
-        continue;
-      }
-      const latency = Math.max(...readers) - revocation.answeredAt;
-      pairs.push(latency);
-      byLocation[l]!.push(latency);
-      slowest = Math.max(slowest, latency);
-    }
-    if (Number.isFinite(slowest)) everyLocation.push(slowest);
   });
   return {
     revocations: revocations.length,
     tokensPerUser: { opaque: size.opaquePerUser, jwt: size.jwtPerUser },
     otherUsers: size.otherUsers,
-    everyLocationMs: spread(everyLocation),
-    perPairMs: { ...spread(pairs), min: pairs.length ? Math.min(...pairs) : Number.NaN },
-    perLocation: byLocation.map((values, location) => ({
-      location,
-      distanceMs: distanceMs[location] ?? 0,
-      p99: percentile(values, 0.99),
-      max: values.length ? Math.max(...values) : Number.NaN,
-    })),
-    neverRefused,
-    clearAfterGoal,
+    ...refusalFigures(revocations, answer, distanceMs),
     wrong: { laterTokenRefused, otherUserRefused: answer.othersRevoked, refusedBeforeDelete, flips: answer.flips },
     laterTokensUnjudged,
     checks: answer.checks,
