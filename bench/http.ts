@@ -12,7 +12,7 @@ import { benchToken, type TokenKind } from "./tokens";
  * can reset the next request sent on it (seen once here), and a revocation is not safely retried
  * blind (the retry of one that went through answers 404).
  */
-export function once(method: string, url: string, headers: Record<string, string>, body?: string) {
+function once(method: string, url: string, headers: Record<string, string>, body?: string) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const request = httpRequest(url, { method, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
