@@ -12,7 +12,7 @@ import { benchToken, type TokenKind } from "./tokens";
  * can reset the next request sent on it (seen once here), and a revocation is not safely retried
  * blind (the retry of one that went through answers 404).
  */
-export function once(method: string, url: string, headers: Record<string, string>, body?: string) {
+function once(method: string, url: string, headers: Record<string, string>, body?: string) {
   return new Promise<{ status: number; text: string }>((resolve, reject) => {
     const request = httpRequest(url, { method, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
@@ -42,26 +42,37 @@ export interface Revocation {
 }
 
 /** Revokes token `indices[i]` of series `kind` at `schedule[i]` (epoch ms), as the run's admin. */
-export async function revokeOnSchedule(
+export function revokeOnSchedule(
   runtime: Runtime,
   runId: string,
   kind: TokenKind,
   indices: readonly number[],
   schedule: readonly number[],
 ): Promise<Revocation[]> {
+  const paths = indices.map((index) => `/v2.0/tokens/${encodeURIComponent(benchToken(runId, kind, index))}`);
+  return deleteOnSchedule(runtime, runId, paths, schedule, indices);
+}
+
+/** Sends `DELETE paths[i]` to the worker at `schedule[i]` (epoch ms), as the run's admin. */
+export async function deleteOnSchedule(
+  runtime: Runtime,
+  runId: string,
+  paths: readonly string[],
+  schedule: readonly number[],
+  indices: readonly number[] = paths.map((_, i) => i),
+): Promise<Revocation[]> {
   const admin = benchToken(runId, "admin", 0);
   return Promise.all(
-    indices.map(
-      (index, i) =>
+    paths.map(
+      (path, i) =>
         new Promise<Revocation>((resolve) => {
           const dueAt = schedule[i]!;
           setTimeout(async () => {
             const sentAt = Date.now();
-            const url = `${runtime.urls.revocation}/v2.0/tokens/${encodeURIComponent(benchToken(runId, kind, index))}`;
-            const status = await once("DELETE", url, { "X-Auth-Token": admin })
+            const status = await once("DELETE", `${runtime.urls.revocation}${path}`, { "X-Auth-Token": admin })
               .then((r) => r.status)
               .catch(() => 0);
-            resolve({ index, dueAt, sentAt, answeredAt: Date.now(), status });
+            resolve({ index: indices[i]!, dueAt, sentAt, answeredAt: Date.now(), status });
           }, dueAt - Date.now());
         }),
     ),

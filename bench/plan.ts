@@ -12,11 +12,13 @@ export function declaredRows(): string[] {
 }
 
 /**
- * The rows `--only` keeps: those named (`feed` names every feed part), and the ceiling of each
+ * The rows `--only` keeps: those named, comma-separated or repeated (`feed` names every feed part), and the ceiling of each
  * scenario row named, which its ratios need. Without `--only`, every declared row.
  */
-export function selectRows(only: readonly string[] | undefined): string[] {
+export function selectRows(given: readonly string[] | undefined): string[] {
   const declared = declaredRows();
+  // `--only a,b` as well as `--only a --only b`.
+  const only = given?.flatMap((each) => each.split(",")).filter(Boolean);
   if (!only?.length) return declared;
   const unknown = only.filter((id) => id !== "feed" && !declared.includes(id));
   if (unknown.length) throw new Error(`--only: no such row ${unknown.join(", ")} (rows: ${declared.join(", ")})`);

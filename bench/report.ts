@@ -73,7 +73,7 @@ export interface Row {
 const refreshBound = (seconds: number, freshnessSeconds: number) => 2 * (seconds / freshnessSeconds + 2) + 8;
 
 /** One measured pass per round, summed (latency: the median round's p50, the worst round's p99 and max). */
-export function merge(passes: readonly Measurement[]): Measurement {
+function merge(passes: readonly Measurement[]): Measurement {
   const loads = passes.map((p) => p.load);
   const requests = loads.reduce((sum, l) => sum + l.requests, 0);
   const seconds = loads.reduce((sum, l) => sum + l.seconds, 0);

@@ -19,7 +19,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, "..");
 
 /** The ports this bench may use (8790-8799), and the inspector's (9240-9249). */
-export const PORTS = {
+const PORTS = {
   entry: 8790,
   revocation: 8791,
   ceiling: 8792,

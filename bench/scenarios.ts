@@ -23,7 +23,7 @@ export type Bindings = "miniflare" | "memory";
  * costs when nothing settles it; the feed or a reusable earlier answer settles some, and then no read
  * happens), `writes` is exact.
  */
-export interface KvExpectation {
+interface KvExpectation {
   reads: number;
   writes: number;
 }
@@ -66,9 +66,9 @@ export interface Scenario {
 }
 
 /** The worker's own 204 fault-free path for a bench token: a registered admin and registered targets. */
-export const ADMIN_INDEX = 0;
-export const REVOKED_LOOKUP_INDEX = 0;
-export const CLEAN_LOOKUP_INDEX = 1;
+const ADMIN_INDEX = 0;
+const REVOKED_LOOKUP_INDEX = 0;
+const CLEAN_LOOKUP_INDEX = 1;
 /**
  * Every tenth lookup token is revoked, so checkMany(100) finds 10 and checkMany(1,000) finds 100; the
  * pool rows draw from all of them (the sibling knows which answer each must get: `workers/sibling.ts`).
@@ -76,7 +76,7 @@ export const CLEAN_LOOKUP_INDEX = 1;
 export const LOOKUP_REVOKED_EVERY = 10;
 export const LOOKUP_TOKENS = 10_000;
 
-export const HTTP_SCENARIOS: Scenario[] = [
+const HTTP_SCENARIOS: Scenario[] = [
   {
     id: "http-ceiling",
     label: "HTTP ceiling: 204, no work",
@@ -200,7 +200,7 @@ export const HTTP_SCENARIOS: Scenario[] = [
  * The sibling answers `200` only when every answer is the expected one (`expect=true|false`, or by
  * the lookup series' rule), `409` otherwise: a wrong answer under load is an unexpected status.
  */
-export const RPC_SCENARIOS: Scenario[] = [
+const RPC_SCENARIOS: Scenario[] = [
   {
     id: "rpc-ceiling",
     label: "RPC ceiling: isRevoked -> false, one token",
@@ -365,7 +365,7 @@ export const RPC_SCENARIOS: Scenario[] = [
 ];
 
 /** The rows that touch KV or the limiter, again on the worker whose bindings are in memory. */
-export const MEMORY_VARIANTS = [
+const MEMORY_VARIANTS = [
   "delete-admin",
   "delete-self",
   "reject-401-unknown",
@@ -379,7 +379,7 @@ export const MEMORY_VARIANTS = [
 ];
 
 /** `scenario` run against the in-memory bindings. */
-export function inMemory(scenario: Scenario): Scenario {
+function inMemory(scenario: Scenario): Scenario {
   return {
     ...scenario,
     id: `${scenario.id}@memory`,

@@ -98,12 +98,43 @@ export async function seed(workerUrl: string, runId: string, { targets, selfCall
   await put(workerUrl, "REVOCATIONS", await lookupRevocations(runId));
 }
 
-/** Registers the run's administrator (`admin.0`, `identity:admin`), who revokes the targets. */
-export async function seedAdmin(workerUrl: string, runId: string): Promise<void> {
-  await put(workerUrl, "TOKENS", await registryEntries(runId, "admin", { first: 0, count: 1 }, "identity:admin", 1));
-}
-
 /** Registers a stretch of a series as ordinary users' tokens, for an admin to revoke (bench/feed/). */
 export async function seedTargets(workerUrl: string, runId: string, kind: TokenKind, range: Range): Promise<void> {
   await put(workerUrl, "TOKENS", await registryEntries(runId, kind, range, "identity:default", 1000));
+}
+
+/** A registered token's user and issue time, as a sibling that validated it passes them to a lookup. */
+export interface RegisteredSubject {
+  userId: string;
+  /** Epoch ms. */
+  issuedAt: number;
+}
+
+/**
+ * Registers tokens of named users, each with its issue time, and each user's `user:` record (where
+ * a user revocation learns the user's domain: without it the route answers 404); answers each
+ * token's user id and issue time, in order.
+ */
+export async function seedUserTokens(
+  workerUrl: string,
+  tokens: readonly { token: string; username: string; issuedAt: number }[],
+): Promise<RegisteredSubject[]> {
+  const entries: Entry[] = [];
+  const users = new Map<string, Entry>();
+  const subjects: RegisteredSubject[] = [];
+  for (const { token, username, issuedAt } of tokens) {
+    const { key, record, user } = await registryEntry(token, {
+      username,
+      domainId: "bench",
+      roles: ["identity:default"],
+      ttlSeconds: DAY,
+      now: issuedAt,
+    });
+    const expiration = expirationFor(record.expiresAt);
+    entries.push({ key, value: JSON.stringify(record), expiration });
+    users.set(user.key, { key: user.key, value: JSON.stringify(user.record), expiration });
+    subjects.push({ userId: record.userId, issuedAt });
+  }
+  await put(workerUrl, "TOKENS", [...entries, ...users.values()]);
+  return subjects;
 }

@@ -19,7 +19,7 @@ export const spread = (values: readonly number[]) => ({
 });
 
 /** The middle value of `values` (the mean of the two middle ones for an even count); NaN for none. */
-export function median(values: readonly number[]): number {
+function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

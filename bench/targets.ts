@@ -5,6 +5,7 @@
  */
 import type { FeedResults } from "./feed/index";
 import { GOAL_MS } from "./feed/propagation";
+import { userWrongAnswers } from "./feed/user-propagation";
 import type { RetainedHeap, Row } from "./report";
 import { allScenarios } from "./scenarios";
 import { repeated } from "./stats";
@@ -124,6 +125,46 @@ export function judgeTargets(
           measured: `${s(p.everyLocationMs.max)} (p99 ${s(p.everyLocationMs.p99)})`,
           holds: p.everyLocationMs.max <= GOAL_MS,
         };
+      },
+    ),
+    judge(
+      {
+        name: "user revocations (DELETE /v2.0/users/{userId}/tokens) mixed in among token revocations: 204 -> refused in every location, max",
+        goal: `<= ${GOAL_MS / 1000} s`,
+        kind: "speed",
+        rows: ["feed.user-propagation"],
+      },
+      () => {
+        const run = feed!.userPropagation!;
+        const users = run.users;
+        if (!users) return { measured: "no user figures", holds: false };
+        const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+        return {
+          measured: `users ${s(users.everyLocationMs.max)} (p99 ${s(users.everyLocationMs.p99)}, ${users.revocations} users); tokens ${s(run.everyLocationMs.max)} (p99 ${s(run.everyLocationMs.p99)}, ${run.revocations} tokens)`,
+          holds: users.everyLocationMs.max <= GOAL_MS && run.everyLocationMs.max <= GOAL_MS,
+        };
+      },
+    ),
+    judge(
+      {
+        name: "user revocations mixed in: wrong answers (a later token or another user's refused, a user refused before its DELETE, flips, controls)",
+        goal: "0",
+        kind: "correctness",
+        rows: ["feed.user-propagation"],
+      },
+      () => {
+        const run = feed!.userPropagation!;
+        const users = run.users;
+        if (!users) return { measured: "no user figures", holds: false };
+        // Quick mode leaves out the answers that only break the 2 s bound (see propagationProblems).
+        const full = mode === "full";
+        const parts = {
+          ...users.wrong,
+          userNotRevokedAfterGoal: full ? users.clearAfterGoal : 0,
+          tokens: (full ? run.clearAfterGoal : 0) + run.controlsRevoked + run.flips,
+        };
+        const total = userWrongAnswers(users, mode) + parts.tokens;
+        return { measured: `${total} ${JSON.stringify(parts)}`, holds: total === 0 };
       },
     ),
     ...(["feed.steady", "feed.steady-preloaded"] as const).map((part) =>

@@ -19,7 +19,12 @@ export type TokenKind =
   | "preloaded"
   | "control"
   // Revoked, then moved out of the log in the object: only the snapshot carries them (feed/aged.ts).
-  | "aged";
+  | "aged"
+  // User revocations (feed/user-propagation.ts): tokens of the users logged out, issued before and
+  // after it, and tokens of users no one logs out.
+  | "user-before"
+  | "user-after"
+  | "user-other";
 
 /** The `i`-th token of a series. Printable ASCII, so it passes the worker's syntax check. */
 export const benchToken = (runId: string, kind: TokenKind, i: number): string => `bench.${runId}.${kind}.${i}`;

@@ -52,6 +52,16 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
 - **Distance.** Each simulated location is a round trip away from the feed's Durable Object, drawn
   once per location uniformly in the range shown above and added to every call to the object
   (\`head\`, \`segment\`, \`record\`, snapshot fetches), in the propagation and steady-state runs.
+- **User revocations.** The propagation harness runs a second time with user revocations
+  (\`DELETE /v2.0/users/{userId}/tokens\`, docs/design.md §9) mixed in at random among its token
+  revocations. Each user logged out holds tokens issued before it, registered as the \`tokens\` CLI
+  registers them (with the user's \`user:\` record): opaque ones, checked with the subject argument
+  \`isRevoked(token, { userId, issuedAt })\`, and JWTs naming \`sub\` and \`iat\` (unsigned: lookups
+  decode the payload without verifying it). The time is from the \`204\` until every reader of every
+  location refuses all of them. Readers also check a token each user gets after it (issued in a whole
+  second at least 2 s after its \`DELETE\` is due; left unjudged when the \`204\` comes in or after
+  that second) and other users' tokens: a refusal of either is a wrong answer, as is refusing a
+  user's token before its \`DELETE\` is sent, in quick runs too.
 - **Set-up the bench does itself (bench-only, never in \`src/\`).** Before each steady run the
   object's own backfill from KV is run to its end and a snapshot built (as minutes after a deploy);
   the preloaded run first adds random live revocations to the object's table in bulk, outside the

@@ -12,7 +12,6 @@ import type { Runtime } from "../runtime";
 import { seedTargets } from "../seed";
 import { benchToken } from "../tokens";
 import type { AgedAnswer } from "./aged.worker";
-import { totalCalls } from "./propagation";
 
 export interface AgedFigures {
   revocations: number;
@@ -97,5 +96,3 @@ export function agedProblems(a: AgedFigures): string[] {
   if (a.controlsRevoked) problems.push(`${a.controlsRevoked} checks said a never-revoked token is revoked`);
   return problems;
 }
-
-export { totalCalls };

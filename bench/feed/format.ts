@@ -3,7 +3,7 @@
  * @module
  */
 import type { FeedResults } from "./index";
-import type { PropagationFigures } from "./propagation";
+import { GOAL_MS, type PropagationFigures } from "./propagation";
 
 const fixed = (value: number | null | undefined, digits: number) =>
   value != null && Number.isFinite(value) ? value.toFixed(digits) : "-";
@@ -17,7 +17,11 @@ export function markdownTable(rows: string[][], { left = false } = {}): string {
     .join("\n");
 }
 
-function propagationRow(label: string, run: PropagationFigures): string[] {
+/** Label, revocations, every location p50 / p99 / max, slowest location, earliest: both kinds of revocation. */
+function timesCells(
+  label: string,
+  run: Pick<PropagationFigures, "revocations" | "everyLocationMs" | "perPairMs" | "perLocation">,
+) {
   const worst = run.perLocation.reduce((a, b) => (b.max > a.max ? b : a), run.perLocation[0]!);
   return [
     label,
@@ -27,20 +31,33 @@ function propagationRow(label: string, run: PropagationFigures): string[] {
     seconds(run.everyLocationMs.max),
     worst ? `${seconds(worst.p99)} / ${seconds(worst.max)} (${worst.distanceMs} ms away)` : "-",
     seconds(run.perPairMs.min),
-    fixed(run.objectRequestsPerLocationPerSecond, 2),
-    String(run.kvReads),
   ];
+}
+
+function propagationRow(label: string, run: PropagationFigures): string[] {
+  return [...timesCells(label, run), fixed(run.objectRequestsPerLocationPerSecond, 2), String(run.kvReads)];
+}
+
+/** The run with user revocations mixed in: its token revocations, then its users (docs/design.md §9). */
+function userPropagationRows(run: PropagationFigures, freshnessSeconds: number): string[][] {
+  const rows = [propagationRow(`feed, user revocations mixed in: the token revocations`, run)];
+  const u = run.users;
+  if (u) {
+    const label = `feed, user revocations mixed in: the users (${u.tokensPerUser.opaque} opaque tokens with the subject argument + ${u.tokensPerUser.jwt} JWT each; FEED_FRESHNESS = ${freshnessSeconds} s)`;
+    rows.push([...timesCells(label, u), "", ""]);
+  }
+  return rows;
 }
 
 /** The propagation table, the steady-state table and the other parts' figures. */
 export function formatFeed(results: FeedResults): string {
-  const { propagation: p, kvOnly: k, steady: s, busyIsolate: b, capacity: c, memory: m } = results;
+  const { propagation: p, kvOnly: k, userPropagation: up, steady: s, busyIsolate: b, capacity: c, memory: m } = results;
 
   const d = results.distance;
   const out: string[] = [];
-  if (p || k) {
+  if (p || k || up) {
     const header = [
-      `propagation (${(p ?? k)!.locations} locations x ${(p ?? k)!.readersPerLocation} readers)`,
+      `propagation (${(p ?? k ?? up)!.locations} locations x ${(p ?? k ?? up)!.readersPerLocation} readers)`,
       "revocations",
       "every location p50 s",
       "p99 s",
@@ -75,9 +92,17 @@ export function formatFeed(results: FeedResults): string {
         ]);
       }
     }
+    if (up) rows.push(...userPropagationRows(up, results.freshnessSeconds));
     out.push(markdownTable(rows));
   }
   const lines: string[][] = [["steady state and the feed object", "value"]];
+  const w = up?.users?.wrong;
+  if (up?.users && w) {
+    lines.push([
+      `user revocations mixed in: wrong answers (a later token refused / another user's token refused / refused before the DELETE / flips / "not revoked" > ${GOAL_MS / 1000} s after the 204), later tokens left unjudged, checks`,
+      `${w.laterTokenRefused} / ${w.otherUserRefused} / ${w.refusedBeforeDelete} / ${w.flips} / ${up.users.clearAfterGoal}, ${up.users.laterTokensUnjudged}, ${count(up.users.checks)}`,
+    ]);
+  }
   for (const [label, run] of [
     ["steady", s],
     ["steady, preloaded", results.steadyPreloaded],

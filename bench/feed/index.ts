@@ -18,6 +18,7 @@ import { type MemoryFigures, memory } from "./memory";
 import { type PropagationFigures, propagation, propagationProblems } from "./propagation";
 import { type SnapshotFigures, snapshotFigures } from "./snapshot";
 import { type SteadyFigures, steadyProblems, steadyState } from "./steady";
+import { planUsers, userPropagationProblems } from "./user-propagation";
 
 /** Sizes of each part, by mode. Quick mode checks that everything works; its figures are not the reported ones. */
 export const FEED_MODES = {
@@ -29,6 +30,11 @@ export const FEED_MODES = {
     // check every 100 ms (the figures' resolution): more often, 80 readers in one isolate starve it.
     propagation: { revocations: 8, spreadMs: 4000, tailMs: 10_000, periodMs: 100 },
     kvOnly: { lagMs: 2000, revocations: 4, spreadMs: 2000, tailMs: 1500, periodMs: 250 },
+    // The propagation harness again, user revocations mixed in among token revocations.
+    userPropagation: {
+      tokens: { revocations: 4, spreadMs: 4000, tailMs: 10_000, periodMs: 100 },
+      users: { users: 4, opaquePerUser: 2, jwtPerUser: 1, otherUsers: 2 },
+    },
     steady: {
       tokens: 10_000,
       revokedShare: 0.01,
@@ -48,6 +54,10 @@ export const FEED_MODES = {
     locations: { locations: 20, readersPerLocation: 4, warmMs: 10_000 },
     propagation: { revocations: 60, spreadMs: 30_000, tailMs: 4000, periodMs: 100 },
     kvOnly: { lagMs: 5000, revocations: 12, spreadMs: 10_000, tailMs: 2500, periodMs: 250 },
+    userPropagation: {
+      tokens: { revocations: 30, spreadMs: 30_000, tailMs: 4000, periodMs: 100 },
+      users: { users: 20, opaquePerUser: 2, jwtPerUser: 1, otherUsers: 4 },
+    },
     steady: {
       tokens: 10_000,
       revokedShare: 0.01,
@@ -69,6 +79,7 @@ export const FEED_MODES = {
 export const FEED_PARTS = [
   "feed.propagation",
   "feed.kv-only",
+  "feed.user-propagation",
   "feed.steady",
   "feed.steady-preloaded",
   "feed.aged",
@@ -100,6 +111,8 @@ export interface FeedResults {
   distance: Distance;
   propagation: PropagationFigures | null;
   kvOnly: PropagationFigures | null;
+  /** The propagation harness with user revocations mixed in: its token figures, and `users`. */
+  userPropagation: PropagationFigures | null;
   steady: SteadyFigures | null;
   /** The same run with live revocations preloaded into the object. */
   steadyPreloaded: SteadyFigures | null;
@@ -125,8 +138,12 @@ export async function runFeedBench(
   const size = FEED_MODES[mode];
   const p = { ...size.propagation, ...size.locations };
   const k = { ...size.kvOnly, ...size.locations };
+  const u = { ...size.userPropagation.tokens, ...size.locations };
   const problems: Problem[] = [];
-  await seedTargets(runtime.urls.revocation, runId, "propagation", { first: 0, count: p.revocations + k.revocations });
+  await seedTargets(runtime.urls.revocation, runId, "propagation", {
+    first: 0,
+    count: p.revocations + k.revocations + u.revocations,
+  });
   const part = async <T>(id: FeedPart, name: string, run: () => Promise<T>): Promise<T | null> => {
     if (!parts.has(id)) return null;
     const started = performance.now();
@@ -149,6 +166,12 @@ export async function runFeedBench(
     ),
     kvOnly: await part("feed.kv-only", `propagation with KV alone (lag ${k.lagMs / 1000} s)`, () =>
       propagation(runtime, runId, "kv", p.revocations, k, []),
+    ),
+    userPropagation: await part("feed.user-propagation", "propagation with user revocations mixed in", async () =>
+      propagation(runtime, runId, "feed", p.revocations + k.revocations, u, distance.perLocationMs, {
+        plan: await planUsers(runtime, runId, size.userPropagation.users),
+        size: size.userPropagation.users,
+      }),
     ),
     steady: await part("feed.steady", "steady state, at distance", () =>
       steadyState(runtime, runId, size.steady, where, { kind: "active", preload: 0 }),
@@ -193,6 +216,7 @@ export function feedPartsPresent(feed: FeedResults | null): FeedPart[] {
   const figures: Record<FeedPart, unknown> = {
     "feed.propagation": feed.propagation,
     "feed.kv-only": feed.kvOnly,
+    "feed.user-propagation": feed.userPropagation,
     "feed.steady": feed.steady,
     "feed.steady-preloaded": feed.steadyPreloaded,
     "feed.aged": feed.aged,
@@ -216,6 +240,11 @@ export function feedProblems(results: FeedResults, mode: Mode): Problem[] {
   };
   if (results.propagation) add("feed.propagation", propagationProblems(results.propagation, mode));
   if (results.kvOnly) add("feed.kv-only", propagationProblems(results.kvOnly, mode));
+  const mixed = results.userPropagation;
+  if (mixed) {
+    add("feed.user-propagation", propagationProblems(mixed, mode));
+    add("feed.user-propagation", mixed.users ? userPropagationProblems(mixed.users, mode) : ["no user figures"]);
+  }
   if (results.steady) add("feed.steady", steadyProblems(results.steady, results.freshnessSeconds, mode));
   if (results.steadyPreloaded) {
     add("feed.steady-preloaded", steadyProblems(results.steadyPreloaded, results.freshnessSeconds, mode));

@@ -5,12 +5,21 @@
  * @module
  */
 import { hashToken } from "../../src/token";
-import { post, revokeOnSchedule, statusCounts } from "../http";
+import { post, type Revocation, revokeOnSchedule, statusCounts } from "../http";
 import type { Runtime } from "../runtime";
 import { percentile, randomTimes, spread } from "../stats";
 import { benchToken } from "../tokens";
 import type { FeedCounts } from "../workers/feed-counter";
 import type { PropagationAnswer } from "./propagation.worker";
+import {
+  revokeUsersOnSchedule,
+  type UserPlan,
+  type UserPropagationFigures,
+  type UserPropagationSize,
+  userFigures,
+  userSchedule,
+  usersSpec,
+} from "./user-propagation";
 
 /** The lag of a distant location's KV that the feed must beat: 60 s propagation + a 30 s `cacheTtl`. */
 export const KV_LAG_MS = 90_000;
@@ -18,7 +27,7 @@ export const KV_LAG_MS = 90_000;
 export const GOAL_MS = 2000;
 
 export const totalCalls = (counts: FeedCounts) =>
-  counts.prepare + counts.append + counts.head + counts.segment + counts.record;
+  counts.prepare + counts.append + counts.head + counts.segment + counts.record + counts.userRecord;
 
 export interface PropagationFigures {
   mode: "feed" | "kv";
@@ -53,6 +62,8 @@ export interface PropagationFigures {
   /** Outage lines by the error's kind, over the isolate's runs so far. */
   outageKinds: Record<string, number>;
   statuses: Record<string, number>;
+  /** User revocations mixed in among the token revocations (feed.user-propagation), if any. */
+  users?: UserPropagationFigures;
   /** KV alone: the same figures moved to the real 90 s lag (the harness's delay beyond the lag is kept). */
   atRealLag?: { lagMs: number; everyLocationP99Ms: number; everyLocationMaxMs: number };
 }
@@ -76,6 +87,7 @@ export async function propagation(
   first: number,
   size: PropagationSize,
   distanceMs: number[],
+  users?: { plan: UserPlan; size: UserPropagationSize },
 ): Promise<PropagationFigures> {
   const { locations, readersPerLocation } = size;
   const lagMs = size.lagMs ?? KV_LAG_MS;
@@ -90,8 +102,9 @@ export async function propagation(
   const startAt = Date.now() + 1500 + (mode === "feed" ? warmMs + 4000 : 0);
   const schedule = randomTimes(size.revocations, startAt, size.spreadMs);
   const endAt = startAt + size.spreadMs + size.tailMs + (mode === "kv" ? lagMs : 0);
+  const usersDue = users ? usersSpec(users.plan, userSchedule(users.size, startAt, size)) : undefined;
 
-  const [answer, revocations] = await Promise.all([
+  const [answer, revocations, userRevocations] = await Promise.all([
     post<PropagationAnswer>(`${runtime.urls.locations}/propagation`, {
       mode,
       locations,
@@ -109,10 +122,78 @@ export async function propagation(
       recheckMs: mode === "feed" ? 1000 : 2000,
       warmMs,
       endAt,
+      users: usersDue,
     }),
     revokeOnSchedule(runtime, runId, "propagation", indices, schedule),
+    users && usersDue
+      ? revokeUsersOnSchedule(
+          runtime,
+          runId,
+          users.plan.users.map((u) => u.userId),
+          usersDue.schedule,
+        )
+      : undefined,
   ]);
 
+  const refusals = refusalFigures(revocations, answer, mode === "feed" ? distanceMs : []);
+  const objectRequests = answer.feed.reduce((sum, counts) => sum + totalCalls(counts), 0);
+  const figures: PropagationFigures = {
+    mode,
+    lagMs,
+    locations,
+    readersPerLocation,
+    distanceMs: mode === "feed" ? distanceMs : [],
+    revocations: revocations.length,
+    periodMs: size.periodMs,
+    seconds: answer.seconds,
+    ...refusals,
+    controlsRevoked: answer.controlsRevoked,
+    flips: answer.flips,
+    checks: answer.checks,
+    kvReads: answer.kvReads,
+    objectRequestsPerLocationPerSecond: objectRequests / locations / answer.seconds,
+    outages: answer.outages.reduce((a, b) => a + b, 0),
+    outageKinds: answer.outageKinds,
+    statuses: statusCounts(revocations),
+  };
+  if (users && usersDue && userRevocations && answer.users) {
+    figures.users = userFigures(usersDue, answer.users, userRevocations, users.size, distanceMs);
+  } else if (users) {
+    throw new Error("the locations sent no user observations");
+  }
+  if (mode === "kv") {
+    // The readers refuse once KV shows the record: the lag plus how long the harness took to see it.
+    // That second part does not grow with the lag, so the figure moves by the difference.
+    const shift = KV_LAG_MS - lagMs;
+    figures.atRealLag = {
+      lagMs: KV_LAG_MS,
+      everyLocationP99Ms: figures.everyLocationMs.p99 + shift,
+      everyLocationMaxMs: figures.everyLocationMs.max + shift,
+    };
+  }
+  return figures;
+}
+
+/** Observations by location, then reader, then revocation (epoch ms; 0: none). */
+export interface Refusals {
+  /** When the reader refused (every token of a user revocation); 0: never. */
+  refusedAt: number[][][];
+  /** When the reader's last "not revoked" answer's check began. */
+  lastClearStart: number[][][];
+}
+
+/**
+ * From each `204` until every reader of each location refused: per revocation (the slowest
+ * location), per (location, revocation) pair and per location, with the pairs some reader never
+ * refused and the "not revoked" answers to checks begun after the 2 s bound. A revocation that was
+ * not `204` has no figures.
+ */
+export function refusalFigures(
+  revocations: readonly Revocation[],
+  { refusedAt, lastClearStart }: Refusals,
+  distanceMs: readonly number[],
+) {
+  const locations = refusedAt.length;
   const pairs: number[] = [];
   const everyLocation: number[] = [];
   const byLocation: number[][] = Array.from({ length: locations }, () => []);
@@ -122,8 +203,8 @@ export async function propagation(
     if (revocation.status !== 204) return;
     let slowest = Number.NEGATIVE_INFINITY;
     for (let l = 0; l < locations; l++) {
-      const readers = answer.refusedAt[l]!.map((perToken) => perToken[t]!);
-      const clear = answer.lastClearStart[l]!.map((perToken) => perToken[t]!);
+      const readers = refusedAt[l]!.map((perToken) => perToken[t]!);
+      const clear = lastClearStart[l]!.map((perToken) => perToken[t]!);
       clearAfterGoal += clear.filter((start) => start > revocation.answeredAt + GOAL_MS).length;
       if (readers.some((at) => at === 0)) {
         neverRefused++;
@@ -136,46 +217,18 @@ export async function propagation(
     }
     if (Number.isFinite(slowest)) everyLocation.push(slowest);
   });
-  const objectRequests = answer.feed.reduce((sum, counts) => sum + totalCalls(counts), 0);
-  const figures: PropagationFigures = {
-    mode,
-    lagMs,
-    locations,
-    readersPerLocation,
-    distanceMs: mode === "feed" ? distanceMs : [],
-    revocations: revocations.length,
-    periodMs: size.periodMs,
-    seconds: answer.seconds,
+  return {
     everyLocationMs: spread(everyLocation),
     perPairMs: { ...spread(pairs), min: pairs.length ? Math.min(...pairs) : Number.NaN },
     perLocation: byLocation.map((values, location) => ({
       location,
-      distanceMs: mode === "feed" ? (distanceMs[location] ?? 0) : 0,
+      distanceMs: distanceMs[location] ?? 0,
       p99: percentile(values, 0.99),
       max: values.length ? Math.max(...values) : Number.NaN,
     })),
     neverRefused,
     clearAfterGoal,
-    controlsRevoked: answer.controlsRevoked,
-    flips: answer.flips,
-    checks: answer.checks,
-    kvReads: answer.kvReads,
-    objectRequestsPerLocationPerSecond: objectRequests / locations / answer.seconds,
-    outages: answer.outages.reduce((a, b) => a + b, 0),
-    outageKinds: answer.outageKinds,
-    statuses: statusCounts(revocations),
   };
-  if (mode === "kv") {
-    // The readers refuse once KV shows the record: the lag plus how long the harness took to see it.
-    // That second part does not grow with the lag, so the figure moves by the difference.
-    const shift = KV_LAG_MS - lagMs;
-    figures.atRealLag = {
-      lagMs: KV_LAG_MS,
-      everyLocationP99Ms: figures.everyLocationMs.p99 + shift,
-      everyLocationMaxMs: figures.everyLocationMs.max + shift,
-    };
-  }
-  return figures;
 }
 
 /**

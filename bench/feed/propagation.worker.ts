@@ -7,6 +7,7 @@
  */
 import { zeroFeedCounts } from "../workers/feed-counter";
 import { buildLocations, kvReadsOf, type LocationsSpec, outageKinds, sleep, warm } from "./locations.worker";
+import { type UserChecksAnswer, type UsersSpec, userChecks } from "./user-propagation.worker";
 
 export interface PropagationSpec extends LocationsSpec {
   /** Digests of the tokens the runner revokes, and when it means to send each `DELETE` (epoch ms). */
@@ -23,6 +24,8 @@ export interface PropagationSpec extends LocationsSpec {
   /** With the feed, the locations fill their copies at random moments over this long first (`warm`). */
   warmMs: number;
   endAt: number;
+  /** User revocations mixed in (feed only): the same readers check their users' tokens too. */
+  users?: UsersSpec;
 }
 
 /**
@@ -88,7 +91,10 @@ export async function propagation(env: Env, spec: PropagationSpec) {
       await sleep(spec.periodMs - (Date.now() - now));
     }
   };
-  await Promise.all(locations.flatMap((location, l) => location.readers.map((_, r) => loop(l, r))));
+  const [users] = await Promise.all([
+    spec.users ? userChecks(locations, spec.users, spec) : undefined,
+    ...locations.flatMap((location, l) => location.readers.map((_, r) => loop(l, r))),
+  ]);
   return {
     seconds: (Date.now() - startedAt) / 1000,
     refusedAt,
@@ -101,6 +107,7 @@ export async function propagation(env: Env, spec: PropagationSpec) {
     feed: locations.map((l) => l.feed),
     outages: locations.map((l) => l.outages),
     outageKinds: { ...outageKinds },
+    users: (users ?? null) as UserChecksAnswer | null,
   };
 }
 

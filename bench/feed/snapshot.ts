@@ -11,7 +11,7 @@ import { post } from "../http";
 import { memoryOf, resetPeak } from "../proc";
 import type { Runtime } from "../runtime";
 
-export interface SnapshotSize {
+interface SnapshotSize {
   entries: number;
   preloadMs: number;
   bytes: number;
@@ -40,8 +40,6 @@ export interface SnapshotFigures {
     perSeed: { seed: number; hits: number }[];
   };
 }
-
-const MIB = 2 ** 20;
 
 export async function snapshotFigures(
   runtime: Runtime,
@@ -104,5 +102,3 @@ export async function snapshotFigures(
     falsePositives: { entries: size.fpEntries, samples, hits, rate: hits / samples, perSeed },
   };
 }
-
-export const bytesMiB = (bytes: number) => bytes / MIB;

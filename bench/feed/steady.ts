@@ -13,9 +13,9 @@ import type { SteadyAnswer } from "./steady.worker";
 
 export const ZIPF_EXPONENT = 1.0;
 /** How early a lookup's start, read in workerd, may be against the runner's clock (see steadyState). */
-export const CLOCK_ALLOWANCE_MS = 250;
+const CLOCK_ALLOWANCE_MS = 250;
 /** Consecutive slices agree within 10% of the larger, or within 0.001 reads per lookup. */
-export const CONVERGENCE = { tolerance: 0.1, absoluteTolerance: 0.001 } as const;
+const CONVERGENCE = { tolerance: 0.1, absoluteTolerance: 0.001 } as const;
 
 export interface SteadySize {
   tokens: number;

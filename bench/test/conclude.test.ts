@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { PAGE_PATH, renderPerformancePage, staleness } from "../../scripts/performance-page";
 import { conclude, type RunOutcome } from "../conclude";
+import { feedProblems } from "../feed/index";
 import { declaredRows, selectRows } from "../plan";
 import { failures, missingRows } from "../verdict";
 import { declared, feed, rows } from "./fixtures";
@@ -114,6 +115,87 @@ describe("a problem voids its targets and fails the run", () => {
   });
 });
 
+describe("user revocations mixed in (feed.user-propagation)", () => {
+  const USERS_WRONG = "user revocations mixed in: wrong answers";
+  const USERS_TIME = "user revocations (DELETE";
+  const judged = (mode: "quick" | "full", f: ReturnType<typeof feed>) =>
+    conclude(run({ mode, feed: f, problems: feedProblems(f, mode) }), { benchDir, root });
+
+  it("a clean run meets both targets and names the part as a declared row", () => {
+    expect(declaredRows()).toContain("feed.user-propagation");
+    const { results } = judged("full", feed());
+    const time = results.targets.find((t) => t.name.startsWith(USERS_TIME))!;
+    expect(time.measured).toMatch(/^users 1\.30 s \(p99 1\.30 s, 2 users\); tokens 1\.20 s/);
+    expect(time.met).toBe(true);
+    expect(results.targets.find((t) => t.name.startsWith(USERS_WRONG))!.met).toBe(true);
+  });
+
+  it.each([
+    ["laterTokenRefused", "refused a token issued after its user's revocation"],
+    ["otherUserRefused", "refused a token of a user no one logged out"],
+    ["refusedBeforeDelete", "before its DELETE was sent"],
+    ["flips", "after refusing it"],
+  ] as const)("a wrong answer (%s) fails a quick run and a full one", (kind, message) => {
+    const f = feed();
+    f.userPropagation!.users!.wrong[kind] = 2;
+    for (const mode of ["quick", "full"] as const) {
+      const { results, exitCode } = judged(mode, f);
+      const wrong = results.targets.find((t) => t.name.startsWith(USERS_WRONG))!;
+      expect(wrong.measured).toMatch(new RegExp(`^2 .*"${kind}":2`));
+      expect(wrong.met).toBe(false);
+      expect(results.failures.some((r) => r.startsWith("feed.user-propagation: 2") && r.includes(message))).toBe(true);
+      expect(exitCode).toBe(1);
+    }
+  });
+
+  it('a user\'s token "not revoked" more than 2 s after the 204 fails a full run only (as for tokens)', () => {
+    const f = feed();
+    f.userPropagation!.users!.clearAfterGoal = 1;
+    expect(judged("quick", f).exitCode).toBe(0);
+    const full = judged("full", f);
+    expect(full.results.targets.find((t) => t.name.startsWith(USERS_WRONG))!.measured).toContain(
+      '"userNotRevokedAfterGoal":1',
+    );
+    expect(full.exitCode).toBe(1);
+  });
+
+  it("a user's DELETE that was not 204, or a location that never refused, is a problem in both modes", () => {
+    for (const spoil of [
+      (f: ReturnType<typeof feed>) => {
+        f.userPropagation!.users!.statuses = { "204": 1, "503": 1 };
+      },
+      (f: ReturnType<typeof feed>) => {
+        f.userPropagation!.users!.neverRefused = 1;
+      },
+    ]) {
+      const f = feed();
+      spoil(f);
+      for (const mode of ["quick", "full"] as const) {
+        const { results, exitCode } = judged(mode, f);
+        expect(results.targets.find((t) => t.name.startsWith(USERS_TIME))!.met).toBe(false);
+        expect(exitCode).toBe(1);
+      }
+    }
+  });
+
+  it("a slow user revocation misses the 2 s target in a full run; a quick run does not judge it", () => {
+    const f = feed();
+    f.userPropagation!.users!.everyLocationMs.max = 2500;
+    const full = judged("full", f);
+    expect(full.results.targets.find((t) => t.name.startsWith(USERS_TIME))!.met).toBe(false);
+    expect(full.exitCode).toBe(1);
+    expect(judged("quick", f).exitCode).toBe(0);
+  });
+
+  it("a run without the part is incomplete, and one without user figures fails", () => {
+    const missing = conclude(run({ feed: { ...feed(), userPropagation: null } }), { benchDir, root });
+    expect(missing.results.failures).toContain("no result: feed.user-propagation");
+    const f = feed();
+    delete f.userPropagation!.users;
+    expect(judged("quick", f).results.failures).toContain("feed.user-propagation: no user figures");
+  });
+});
+
 describe("results go only where the run may write them", () => {
   it("a partial run (--only) leaves bench/results.json and the page untouched", () => {
     const selected = selectRows(["isRevoked-pool"]);
@@ -184,6 +266,14 @@ describe("the declared row list", () => {
   it("--only keeps the ceilings of the rows it names and refuses unknown rows", () => {
     expect(selectRows(["checkMany-100"])).toEqual(["rpc-ceiling-many-100", "checkMany-100"]);
     expect(() => selectRows(["no-such-row"])).toThrow(/no such row/);
+    expect(selectRows(["feed.propagation,feed.user-propagation"])).toEqual([
+      "feed.propagation",
+      "feed.user-propagation",
+    ]);
+    expect(selectRows(["feed.user-propagation", "feed.propagation"])).toEqual([
+      "feed.propagation",
+      "feed.user-propagation",
+    ]);
   });
 });
 

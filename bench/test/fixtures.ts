@@ -7,6 +7,7 @@
 import type { FeedResults } from "../feed/index";
 import type { PropagationFigures } from "../feed/propagation";
 import type { SteadyFigures } from "../feed/steady";
+import type { UserPropagationFigures } from "../feed/user-propagation";
 import type { Measurement } from "../measure";
 import { declaredRows } from "../plan";
 import { type Row, toRow } from "../report";
@@ -14,7 +15,7 @@ import { allScenarios, groupsOf, type Scenario } from "../scenarios";
 import { zeroFeedCounts } from "../workers/feed-counter";
 
 /** One pass of `scenario` at `rps` requests a second, every answer the expected status, KV and feed on contract. */
-export function pass(scenario: Scenario, rps: number, requests = 100): Measurement {
+function pass(scenario: Scenario, rps: number, requests = 100): Measurement {
   return {
     load: {
       requests,
@@ -119,6 +120,24 @@ const steady = (): SteadyFigures => ({
   statuses: { "204": 1 },
 });
 
+const users = (): UserPropagationFigures => ({
+  revocations: 2,
+  tokensPerUser: { opaque: 2, jwt: 1 },
+  otherUsers: 1,
+  everyLocationMs: { p50: 900, p99: 1300, max: 1300 },
+  perPairMs: { p50: 800, p99: 1300, max: 1300, min: 300 },
+  perLocation: [
+    { location: 0, distanceMs: 20, p99: 900, max: 900 },
+    { location: 1, distanceMs: 250, p99: 1300, max: 1300 },
+  ],
+  neverRefused: 0,
+  clearAfterGoal: 0,
+  wrong: { laterTokenRefused: 0, otherUserRefused: 0, refusedBeforeDelete: 0, flips: 0 },
+  laterTokensUnjudged: 0,
+  checks: 100,
+  statuses: { "204": 2 },
+});
+
 /** Feed figures of a run with no problem, every goal held. */
 export function feed(): FeedResults {
   return {
@@ -126,6 +145,7 @@ export function feed(): FeedResults {
     distance: { minMs: 20, maxMs: 250, perLocationMs: [20, 250] },
     propagation: propagation("feed"),
     kvOnly: propagation("kv"),
+    userPropagation: { ...propagation("feed"), users: users() },
     steady: steady(),
     steadyPreloaded: { ...steady(), preloaded: 1000 },
     aged: {

@@ -6,7 +6,18 @@
  */
 import type { FeedNamespace } from "../../src/feed/location";
 
-export const FEED_METHODS = ["prepare", "append", "head", "segment", "record", "snapshot", "stats"] as const;
+export const FEED_METHODS = [
+  "prepare",
+  "append",
+  "head",
+  "segment",
+  "record",
+  "snapshot",
+  "stats",
+  // User revocations (docs/design.md §9): the route's append, and a reader's record of one.
+  "appendUser",
+  "userRecord",
+] as const;
 export type FeedMethod = (typeof FEED_METHODS)[number];
 
 /**
@@ -23,6 +34,8 @@ export const zeroFeedCounts = (): FeedCounts => ({
   record: 0,
   snapshot: 0,
   stats: 0,
+  appendUser: 0,
+  userRecord: 0,
   failed: 0,
   bytes: 0,
 });
@@ -84,6 +97,8 @@ export function countingFeed(name: string, real: FeedNamespace, tally: FeedCount
         record: (...args: unknown[]) => call(stub, "record", args),
         snapshot: (...args: unknown[]) => call(stub, "snapshot", args),
         stats: (...args: unknown[]) => call(stub, "stats", args),
+        appendUser: (...args: unknown[]) => call(stub, "appendUser", args),
+        userRecord: (...args: unknown[]) => call(stub, "userRecord", args),
       };
     },
   };
