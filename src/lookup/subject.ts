@@ -6,6 +6,7 @@
  * @module
  */
 import { userIdProblem } from "../users/user-id";
+import { describe } from "./describe";
 
 /** A token's user and issue time, as a sibling passes them. */
 interface TokenSubject {
@@ -68,12 +69,4 @@ function instant(value: unknown, name: string): number {
     throw new TypeError(`${name} must be an ISO-8601 instant such as 2026-12-03T07:40:12Z`);
   }
   throw new TypeError(`${name} must be an ISO-8601 string or epoch milliseconds, not ${describe(value)}`);
-}
-
-// Only the type of a value is ever described: the value itself is the sibling's business.
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  const type = typeof value;
-  return type === "undefined" ? "undefined" : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }
