@@ -58,9 +58,12 @@ export function checkSubjects(value: unknown, tokens: number): (CheckedSubject |
   return checked;
 }
 
+/** The largest time a `Date` holds (ECMAScript's TimeClip): 100,000,000 days after 1970. */
+const MAX_DATE_MS = 8.64e15;
+
 function instant(value: unknown, name: string): number {
   if (typeof value === "number") {
-    if (Number.isFinite(value) && value >= 0 && Number.isFinite(new Date(value).getTime())) return value;
+    if (Number.isFinite(value) && value >= 0 && value <= MAX_DATE_MS) return value;
     throw new TypeError(`${name} must be epoch milliseconds: a finite number from 0 within the range of dates`);
   }
   if (typeof value === "string") {

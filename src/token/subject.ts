@@ -74,7 +74,10 @@ function userOf(claims: Claims | null): JwtUser | null {
 // Strict as the hand-written decoder it replaced: base64url, then UTF-8 that must be valid, then JSON
 // that must be an object. Anything else is no JWT here, and the token an opaque one.
 function claimsOf(value: string): Claims | null {
-  if (!JWT_SHAPE.test(value)) return null;
+  // Exactly two dots first: most opaque tokens have none, or more, and skip the regex.
+  const first = value.indexOf(".");
+  const second = first < 0 ? -1 : value.indexOf(".", first + 1);
+  if (second < 0 || value.indexOf(".", second + 1) >= 0 || !JWT_SHAPE.test(value)) return null;
   try {
     return decodeJwt(value);
   } catch {
