@@ -5,5 +5,5 @@
  */
 export { constantTimeEqual } from "./constant-time";
 export { digestOf, hashToken, type PresentedToken, presentToken } from "./digest";
-export { type JwtUser, jwtUser, readToken, revocationSubject, type TokenReading } from "./subject";
+export { jwtUser, readToken, revocationSubject } from "./subject";
 export { MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "./syntax";
