@@ -27,6 +27,9 @@ interface Asked {
   readonly user?: { readonly digest: string; readonly issuedAt: number | undefined };
 }
 
+/** The reader's answers for a set of tokens and users. */
+type Checked = Awaited<ReturnType<RevocationReader["check"]>>;
+
 /**
  * @example
  * const lookup = revocationLookup(revocationReader({ store, userStore, feed, settings }));
@@ -59,13 +62,15 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
       digests.add(each.digest);
       if (each.user) users.add(each.user.digest);
     }
-    const { revoked, bounds } = await reader.check([...digests], [...users], call);
-    return asked.map((each) => {
-      if (!each) return false;
-      if (revoked.get(each.digest)) return true;
-      const bound = each.user ? (bounds.get(each.user.digest) ?? null) : null;
-      return bound !== null && revokesIssueTime(bound, each.user?.issuedAt);
-    });
+    const checked = await reader.check([...digests], [...users], call);
+    return asked.map((each) => each !== null && revokedBy(each, checked));
+  }
+
+  /** Whether the reader's answers revoke a token: by its own revocation, or its user's. */
+  function revokedBy({ digest, user }: Asked, { revoked, bounds }: Checked): boolean {
+    if (revoked.get(digest)) return true;
+    const bound = user ? (bounds.get(user.digest) ?? null) : null;
+    return bound !== null && revokesIssueTime(bound, user?.issuedAt);
   }
 
   return {
@@ -86,8 +91,8 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
       if (!asked) return false;
       // Without a user, the token's own single read (at most one KV get, none once memory settles it).
       if (!asked.user) return reader.revoked(asked.digest, call);
-      const [revoked] = await answer([asked], call);
-      return revoked === true;
+      // One token and its user: the reader's check straight, without answer()'s sets for many.
+      return revokedBy(asked, await reader.check([asked.digest], [asked.user.digest], call));
     },
     async checkMany(tokens, subjects, call) {
       assertTokenList(tokens);
