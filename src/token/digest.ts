@@ -41,6 +41,9 @@ export function digestOf(text: string): string {
   pristine._cloneInto(hasher);
   hasher.update(bytes);
   hasher.digestInto(out);
+  // No token's bytes stay behind between calls: the scratch and the hasher's block are wiped.
+  scratch.fill(0, 0, written);
+  hasher.destroy();
   return base64url32(out);
 }
 
