@@ -5,12 +5,9 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { RevocationLookupMethods, RevocationRecord, RevocationSubject } from "@token-revocation/client";
-import { feedSettings } from "../feed/settings";
-import { isolateState, type ReaderState, revocationReader } from "../revocations/reader";
-import { revocationStore } from "../revocations/store";
-import { userRevocationStore } from "../revocations/user-revocations";
-import { setting } from "../settings";
-import { type RevocationLookupCore, revocationLookup } from "./lookup";
+import { isolateState, type ReaderState } from "../revocations/reader";
+import { lookupCore } from "./core-cache";
+import type { RevocationLookupCore } from "./lookup";
 
 /**
  * Bind it from another worker with
@@ -20,9 +17,10 @@ import { type RevocationLookupCore, revocationLookup } from "./lookup";
  * @example await env.REVOCATION.isRevoked(request.headers.get("X-Auth-Token") ?? "")
  */
 export class RevocationLookup extends WorkerEntrypoint<Env> implements RevocationLookupMethods {
-  // Private, so that RPC callers see only the three methods below. Built with the entrypoint, so a
-  // bad FEED_* or LOOKUP_CACHE_TTL setting fails every call with a message that names it.
-  readonly #lookup: RevocationLookupCore = this.#build();
+  // Private, so that RPC callers see only the three methods below. Taken with the entrypoint (built
+  // once per isolate, src/lookup/core-cache.ts), so a bad FEED_* or LOOKUP_CACHE_TTL setting fails
+  // every call with a message that names it.
+  readonly #lookup: RevocationLookupCore = lookupCore(this.env, this.readerState());
 
   /**
    * `true` when the token has been revoked (and has not yet expired), by itself or by a revocation of
@@ -30,35 +28,21 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
    * user's keys together), none once the log and the snapshot settle both.
    */
   isRevoked(token: string, subject?: RevocationSubject): Promise<boolean> {
-    return this.#lookup.isRevoked(token, subject);
+    return this.#lookup.isRevoked(token, subject, this.ctx);
   }
 
   /** The token's own revocation record, else its user's, saying which kind; `null` when neither applies. */
   getRevocation(token: string, subject?: RevocationSubject): Promise<RevocationRecord | null> {
-    return this.#lookup.getRevocation(token, subject);
+    return this.#lookup.getRevocation(token, subject, this.ctx);
   }
 
   /** One answer per token, in the order given; up to 1,000 tokens, KV read in bulk for what the log and the snapshot leave open. */
   checkMany(tokens: string[], subjects?: (RevocationSubject | null)[]): Promise<boolean[]> {
-    return this.#lookup.checkMany(tokens, subjects);
+    return this.#lookup.checkMany(tokens, subjects, this.ctx);
   }
 
   /** The isolate state the answers come from; a simulated location (tests, bench) overrides it. */
   protected readerState(): ReaderState {
     return isolateState;
-  }
-
-  #build(): RevocationLookupCore {
-    const cacheTtl = setting(this.env, "LOOKUP_CACHE_TTL");
-    return revocationLookup(
-      revocationReader({
-        store: revocationStore(this.env.REVOCATIONS, { cacheTtl }),
-        userStore: userRevocationStore(this.env.REVOCATIONS, { cacheTtl }),
-        feed: this.env.REVOCATION_FEED,
-        settings: feedSettings(this.env),
-        state: this.readerState(),
-        waitUntil: (promise) => this.ctx.waitUntil(promise),
-      }),
-    );
   }
 }

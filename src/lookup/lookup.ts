@@ -6,17 +6,19 @@
  * @module
  */
 import type { RevocationRecord } from "@token-revocation/client";
+import type { FreshOptions } from "../feed/location";
 import type { RevocationReader } from "../revocations/reader";
-import { jwtUser, presentToken, tokenProblem } from "../token";
+import { digestOf, readToken, tokenProblem } from "../token";
 import { revokesIssueTime } from "../users/issue-time";
-import { userDigest } from "../users/user-id";
+import { userDigestOf } from "../users/user-id";
 import { type CheckedSubject, checkSubject, checkSubjects } from "./subject";
 import { assertToken, assertTokenList } from "./validate";
 
+/** `call`: the calling request's `waitUntil`, which keeps a feed refresh it starts alive. */
 export interface RevocationLookupCore {
-  isRevoked(token: unknown, subject?: unknown): Promise<boolean>;
-  getRevocation(token: unknown, subject?: unknown): Promise<RevocationRecord | null>;
-  checkMany(tokens: unknown, subjects?: unknown): Promise<boolean[]>;
+  isRevoked(token: unknown, subject?: unknown, call?: FreshOptions): Promise<boolean>;
+  getRevocation(token: unknown, subject?: unknown, call?: FreshOptions): Promise<RevocationRecord | null>;
+  checkMany(tokens: unknown, subjects?: unknown, call?: FreshOptions): Promise<boolean[]>;
 }
 
 /** A token as the reader asks about it: its digest, and its user's digest and issue time when known. */
@@ -25,6 +27,9 @@ interface Asked {
   readonly user?: { readonly digest: string; readonly issuedAt: number | undefined };
 }
 
+/** The reader's answers for a set of tokens and users. */
+type Checked = Awaited<ReturnType<RevocationReader["check"]>>;
+
 /**
  * @example
  * const lookup = revocationLookup(revocationReader({ store, userStore, feed, settings }));
@@ -32,57 +37,69 @@ interface Asked {
  * await lookup.isRevoked("tok-c", { userId: "u-1", issuedAt: "2026-12-03T07:40:12Z" });
  */
 export function revocationLookup(reader: RevocationReader): RevocationLookupCore {
-  /** `null` for a string that cannot be a token: it was never revoked, and nothing is read for it. */
-  async function ask(token: string, subject: CheckedSubject | undefined): Promise<Asked | null> {
+  /**
+   * `null` for a string that cannot be a token: it was never revoked, and nothing is read for it.
+   * Synchronous (the hash is): `checkMany` asks about each token without a promise per token.
+   */
+  function ask(token: string, subject: CheckedSubject | undefined): Asked | null {
     if (tokenProblem(token)) return null;
-    const { hash } = await presentToken(token);
+    // One decode of a JWT gives both the subject it is stored under and the user it names.
+    const read = readToken(token);
+    const digest = digestOf(read.subject);
     // The sibling's word first (it validated the token); else what a JWT says of itself, unverified:
     // a forged `sub` can only get its forger refused.
-    const user = subject ?? jwtUser(token);
-    if (!user) return { digest: hash };
-    return { digest: hash, user: { digest: await userDigest(user.userId), issuedAt: user.issuedAt } };
+    const user = subject ?? read.user;
+    if (!user) return { digest };
+    return { digest, user: { digest: userDigestOf(user.userId), issuedAt: user.issuedAt } };
   }
 
-  async function answer(asked: readonly (Asked | null)[]): Promise<boolean[]> {
-    const present = asked.filter((each): each is Asked => each !== null);
-    const digests = [...new Set(present.map((each) => each.digest))];
-    const users = [...new Set(present.flatMap((each) => (each.user ? [each.user.digest] : [])))];
-    const { revoked, bounds } = await reader.check(digests, users);
-    return asked.map((each) => {
-      if (!each) return false;
-      if (revoked.get(each.digest)) return true;
-      const bound = each.user ? (bounds.get(each.user.digest) ?? null) : null;
-      return bound !== null && revokesIssueTime(bound, each.user?.issuedAt);
-    });
+  async function answer(asked: readonly (Asked | null)[], call: FreshOptions | undefined): Promise<boolean[]> {
+    // Tokens and users are each asked once however often they repeat (two encodings of one JWT share a digest).
+    const digests = new Set<string>();
+    const users = new Set<string>();
+    for (const each of asked) {
+      if (!each) continue;
+      digests.add(each.digest);
+      if (each.user) users.add(each.user.digest);
+    }
+    const checked = await reader.check([...digests], [...users], call);
+    return asked.map((each) => each !== null && revokedBy(each, checked));
+  }
+
+  /** Whether the reader's answers revoke a token: by its own revocation, or its user's. */
+  function revokedBy({ digest, user }: Asked, { revoked, bounds }: Checked): boolean {
+    if (revoked.get(digest)) return true;
+    const bound = user ? (bounds.get(user.digest) ?? null) : null;
+    return bound !== null && revokesIssueTime(bound, user?.issuedAt);
   }
 
   return {
-    async getRevocation(token, subject) {
+    async getRevocation(token, subject, call) {
       assertToken(token);
-      const asked = await ask(token, checkSubject(subject));
+      const asked = ask(token, checkSubject(subject));
       if (!asked) return null;
       // The token's own record when it has one, tagged with its kind; else its user's.
-      const record = await reader.record(asked.digest);
+      const record = await reader.record(asked.digest, call);
       if (record) return { kind: "token", ...record };
-      if (!asked.user || !(await answer([asked]))[0]) return null;
+      if (!asked.user || !(await answer([asked], call))[0]) return null;
       const userRecord = await reader.userRecord(asked.user.digest);
       return userRecord && { kind: "user", ...userRecord };
     },
-    async isRevoked(token, subject) {
+    async isRevoked(token, subject, call) {
       assertToken(token);
-      const asked = await ask(token, checkSubject(subject));
+      const asked = ask(token, checkSubject(subject));
       if (!asked) return false;
       // Without a user, the token's own single read (at most one KV get, none once memory settles it).
-      if (!asked.user) return reader.revoked(asked.digest);
-      const [revoked] = await answer([asked]);
-      return revoked === true;
+      if (!asked.user) return reader.revoked(asked.digest, call);
+      // One token and its user: the reader's check straight, without answer()'s sets for many.
+      return revokedBy(asked, await reader.check([asked.digest], [asked.user.digest], call));
     },
-    async checkMany(tokens, subjects) {
+    async checkMany(tokens, subjects, call) {
       assertTokenList(tokens);
       const checked = checkSubjects(subjects, tokens.length);
-      // Tokens and users are each asked once however often they repeat (two encodings of one JWT share a digest).
-      const asked = await Promise.all(tokens.map((token, i) => ask(token, checked?.[i])));
-      return answer(asked);
+      const asked: (Asked | null)[] = new Array(tokens.length);
+      for (let i = 0; i < tokens.length; i++) asked[i] = ask(tokens[i] as string, checked?.[i]);
+      return answer(asked, call);
     },
   };
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import { userIdProblem } from "../users/user-id";
+import { describe } from "./describe";
 
 /** A token's user and issue time, as a sibling passes them. */
 interface TokenSubject {
@@ -57,9 +58,12 @@ export function checkSubjects(value: unknown, tokens: number): (CheckedSubject |
   return checked;
 }
 
+/** The largest time a `Date` holds (ECMAScript's TimeClip): 100,000,000 days after 1970. */
+const MAX_DATE_MS = 8.64e15;
+
 function instant(value: unknown, name: string): number {
   if (typeof value === "number") {
-    if (Number.isFinite(value) && value >= 0 && Number.isFinite(new Date(value).getTime())) return value;
+    if (Number.isFinite(value) && value >= 0 && value <= MAX_DATE_MS) return value;
     throw new TypeError(`${name} must be epoch milliseconds: a finite number from 0 within the range of dates`);
   }
   if (typeof value === "string") {
@@ -68,12 +72,4 @@ function instant(value: unknown, name: string): number {
     throw new TypeError(`${name} must be an ISO-8601 instant such as 2026-12-03T07:40:12Z`);
   }
   throw new TypeError(`${name} must be an ISO-8601 string or epoch milliseconds, not ${describe(value)}`);
-}
-
-// Only the type of a value is ever described: the value itself is the sibling's business.
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  const type = typeof value;
-  return type === "undefined" ? "undefined" : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { MAX_TOKEN_LENGTH, withinTokenLength } from "../token";
+import { describe } from "./describe";
 
 /** Most tokens one `checkMany` call may ask about. */
 const MAX_BATCH_TOKENS = 1000;
@@ -36,11 +37,4 @@ function brokenRule(value: unknown): string | null {
   if (value.length === 0) return "must not be empty";
   if (!withinTokenLength(value)) return `must be at most ${MAX_TOKEN_LENGTH} bytes (8 KiB) in UTF-8`;
   return null;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  const type = typeof value;
-  return type === "undefined" ? "undefined" : `${/^[aeiou]/.test(type) ? "an" : "a"} ${type}`;
 }

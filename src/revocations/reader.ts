@@ -46,12 +46,15 @@ interface Verdict {
 
 export interface RevocationReader {
   verdict(digest: string): Promise<Verdict>;
-  /** `true` when the digest is revoked; at most one KV read, none when the log or the snapshot settles it. */
-  revoked(digest: string): Promise<boolean>;
+  /**
+   * `true` when the digest is revoked; at most one KV read, none when the log or the snapshot settles it.
+   * `call`, here and below: the calling request's `waitUntil`, for a reader kept across requests.
+   */
+  revoked(digest: string, call?: FreshOptions): Promise<boolean>;
   /** `true` per distinct digest given when it is revoked. */
   revokedMany(digests: readonly string[]): Promise<Map<string, boolean>>;
   /** The record of a revoked digest, `null` when it is not revoked. */
-  record(digest: string): Promise<RevocationRecord | null>;
+  record(digest: string, call?: FreshOptions): Promise<RevocationRecord | null>;
   /**
    * The user revocation bound of a user digest (whole epoch seconds), `null` when there is none:
    * from memory once a complete snapshot and a fresh log settle it, else one KV read (docs/design.md §9).
@@ -64,6 +67,7 @@ export interface RevocationReader {
   check(
     digests: readonly string[],
     userDigests: readonly string[],
+    call?: FreshOptions,
   ): Promise<{ revoked: Map<string, boolean>; bounds: Map<string, number | null> }>;
   /** A user's revocation record from KV, or from the object where KV has not caught up; `null` for none. */
   userRecord(userDigest: string): Promise<UserRevocationRecord | null>;
@@ -98,7 +102,8 @@ export function revocationReader({
   ...freshOptions
 }: RevocationReaderOptions): RevocationReader {
   const { location, known } = state;
-  const fresh = () => location.fresh(feed, settings, freshOptions);
+  // A call's own `waitUntil` (a reader kept across calls is given each call's) before the built-in one.
+  const fresh = (call: FreshOptions | undefined) => location.fresh(feed, settings, call ?? freshOptions);
 
   /** What memory settles without I/O: `true`/`false`, or `undefined` when KV must decide. */
   function fromMemory(digest: string, isFresh: boolean): boolean | undefined {
@@ -130,13 +135,13 @@ export function revocationReader({
 
   return {
     async userBound(userDigest) {
-      const { bound, settled } = location.settleUser(userDigest, await fresh());
+      const { bound, settled } = location.settleUser(userDigest, await fresh(undefined));
       if (settled) return bound;
       return larger(bound, boundOf(await users().get(userDigest)));
     },
 
-    async check(digests, userDigests) {
-      const isFresh = await fresh();
+    async check(digests, userDigests, call) {
+      const isFresh = await fresh(call);
       const revoked = new Map<string, boolean>();
       const bounds = new Map<string, number | null>();
       const openTokens: string[] = [];
@@ -188,7 +193,7 @@ export function revocationReader({
     },
 
     async verdict(digest) {
-      const isFresh = await fresh();
+      const isFresh = await fresh(undefined);
       if (location.revoked(digest)) return IN_FEED;
       const kept = known.get(digest, now());
       if (kept?.inFeed) return { revoked: true, record: kept.record, confirmed: true };
@@ -207,8 +212,8 @@ export function revocationReader({
       return { revoked: true, record, confirmed: inFeed };
     },
 
-    async revoked(digest) {
-      const settled = fromMemory(digest, await fresh());
+    async revoked(digest, call) {
+      const settled = fromMemory(digest, await fresh(call));
       if (settled !== undefined) return settled;
       const record = await store.get(digest);
       learn(digest, record);
@@ -216,7 +221,7 @@ export function revocationReader({
     },
 
     async revokedMany(digests) {
-      const isFresh = await fresh();
+      const isFresh = await fresh(undefined);
       const answers = new Map<string, boolean>();
       const unsettled: string[] = [];
       for (const digest of digests) {
@@ -233,8 +238,8 @@ export function revocationReader({
       return answers;
     },
 
-    async record(digest) {
-      const isFresh = await fresh();
+    async record(digest, call) {
+      const isFresh = await fresh(call);
       const kept = known.get(digest, now());
       if (kept) return kept.record;
       const inLog = location.revoked(digest);

@@ -4,6 +4,6 @@
  * @module
  */
 export { constantTimeEqual } from "./constant-time";
-export { hashToken, type PresentedToken, presentToken } from "./digest";
-export { jwtUser, revocationSubject } from "./subject";
+export { digestOf, hashToken, type PresentedToken, presentToken } from "./digest";
+export { jwtUser, readToken, revocationSubject } from "./subject";
 export { MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "./syntax";

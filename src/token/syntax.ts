@@ -20,6 +20,8 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
  * @example tokenProblem("abc") // null
  */
 export function tokenProblem(value: string): TokenProblem | null {
+  // The common case in one test: printable ASCII is one byte a character, so its length is its size.
+  if (value.length <= MAX_TOKEN_LENGTH && PRINTABLE_ASCII.test(value)) return null;
   if (value.length === 0) return "empty";
   if (!withinTokenLength(value)) return "too long";
   if (CONTROL.test(value)) return "control characters";

@@ -17,6 +17,8 @@ describe("checkSubject", () => {
       Date.parse("2026-12-03T07:40:12.250Z"),
     );
     expect(checkSubject({ userId: "u-1", issuedAt: 1_796_283_612_000 })?.issuedAt).toBe(1_796_283_612_000);
+    // The last time a Date can hold.
+    expect(checkSubject({ userId: "u-1", issuedAt: 8.64e15 })?.issuedAt).toBe(8.64e15);
     expect(checkSubject(undefined)).toBeUndefined();
     expect(checkSubject(null)).toBeUndefined();
   });
@@ -35,6 +37,7 @@ describe("checkSubject", () => {
     ["a date in words", { userId: "u", issuedAt: "Dec 3 2026" }, /must be an ISO-8601 instant/],
     ["NaN", { userId: "u", issuedAt: Number.NaN }, /must be epoch milliseconds/],
     ["a negative number", { userId: "u", issuedAt: -1 }, /must be epoch milliseconds/],
+    ["a time past the last date", { userId: "u", issuedAt: 8.64e15 + 1 }, /must be epoch milliseconds/],
     ["seconds as a string", { userId: "u", issuedAt: "1796283612" }, /must be an ISO-8601 instant/],
   ])("refuses %s with a TypeError saying why", (_, value, message) => {
     expect(() => checkSubject(value)).toThrow(TypeError);
