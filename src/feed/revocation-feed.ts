@@ -8,6 +8,7 @@ import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
 import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep, sweepUsers } from "./backfill";
+import { LOG_INDEXES, logStart } from "./log-start";
 import { type FeedSettings, feedSettings, KV_PROPAGATION_SECONDS } from "./settings";
 import {
   type AppendResult,
@@ -112,7 +113,6 @@ export class RevocationFeed extends DurableObject<Env> {
       if (!columns.some((column) => column.name === "backfilled")) {
         this.#sql.exec(`ALTER TABLE entries ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0`);
       }
-      this.#sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_commit ON entries (committed_at)`);
       // User revocations (docs/design.md §9), their own kind: one row per user digest, holding the
       // largest bound; each raise takes a new sequence number from the same counter as the entries.
       this.#sql.exec(
@@ -126,6 +126,7 @@ export class RevocationFeed extends DurableObject<Env> {
          )`,
       );
       this.#sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_expiry ON entries (expires_at)`);
+      for (const statement of LOG_INDEXES) this.#sql.exec(statement);
       this.#sql.exec(
         `CREATE TABLE IF NOT EXISTS snapshot_chunks (
            cut INTEGER NOT NULL,
@@ -248,16 +249,7 @@ export class RevocationFeed extends DurableObject<Env> {
   async head(): Promise<FeedHead> {
     const last = Number(this.#meta("last_seq"));
     const windowStart = Date.now() - this.#settings.windowSeconds * 1000;
-    const first = this.#sql
-      .exec<{ first: number | null }>(
-        `SELECT min(seq) AS first FROM (
-           SELECT seq FROM entries WHERE committed_at >= ? AND backfilled = 0
-           UNION ALL SELECT seq FROM user_entries WHERE committed_at >= ?)`,
-        windowStart,
-        windowStart,
-      )
-      .one().first;
-    const logFrom = first ?? last + 1;
+    const logFrom = logStart(this.#sql, windowStart) ?? last + 1;
     const openFrom = Math.max(openSegment(last) * SEGMENT_SIZE + 1, logFrom);
     const snapshot = this.#stored("snapshot");
     return {
