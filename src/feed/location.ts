@@ -15,10 +15,13 @@ import type { RevocationFeed } from "./revocation-feed";
 import type { FeedSettings } from "./settings";
 import { FEED_SHARDS, shardFor } from "./shards";
 import { fetchSnapshot } from "./snapshot-fetch";
+import { throughCache } from "./through-cache";
 import type { FeedHead, FeedSegment } from "./wire";
 
 /** Longest wait for a refresh (cache and Durable Object together) before a lookup reads KV instead. */
 const DEFAULT_FEED_DEADLINE_MS = 1000;
+/** Share of the refresh deadline an isolate may wait on another isolate's fetch of the same answer. */
+const MAX_COALESCE_WAIT_SHARE = 0.5;
 /** At most one "feed unavailable" log line per isolate per this interval. */
 const LOG_INTERVAL_MS = 60_000;
 /** The copy drops expired and out-of-window entries at most this often. */
@@ -372,12 +375,15 @@ export class FeedLocation {
     const feedId = feed.idFromName(shard).toString();
     const origin = settings.cacheOrigin;
     const freshnessMs = Math.round(settings.freshnessSeconds * 1000);
+    // Waiting on another isolate's fetch leaves this one time to ask the object itself within the deadline.
+    const coalesce = { waitMs: this.#deadlineMs * MAX_COALESCE_WAIT_SHARE, now: this.#now };
     const head = await throughCache(
       cache,
       headKey(origin, feedId, freshnessMs, bucket),
       Math.max(1, Math.ceil(settings.freshnessSeconds * 2)),
       () => stub.head(),
       isHead,
+      coalesce,
     );
     const copy = this.#copies.get(shard) as FeedCopy;
     const segments = await Promise.all(
@@ -388,6 +394,7 @@ export class FeedLocation {
           settings.windowSeconds,
           () => stub.segment(index),
           (value): value is FeedSegment => isSegment(value) && value.index === index,
+          coalesce,
         ),
       ),
     );
@@ -412,30 +419,6 @@ export class FeedLocation {
 
 class FeedTimeout extends Error {
   override name = "FeedTimeout";
-}
-
-/**
- * Answers from the location's cache, or asks the object and caches its answer for `maxAge` seconds.
- * A cached body that does not parse as expected counts as a miss; an answer of the wrong shape fails.
- * A failing cache only costs a request to the object: it never makes the feed unreadable.
- */
-async function throughCache<T>(
-  cache: Cache | undefined,
-  key: string,
-  maxAge: number,
-  load: () => Promise<unknown>,
-  valid: (value: unknown) => value is T,
-): Promise<T> {
-  const hit = await cache?.match(key).catch(() => undefined);
-  if (hit) {
-    const value: unknown = await hit.json().catch(() => undefined);
-    if (valid(value)) return value;
-  }
-  const value = await load();
-  if (!valid(value)) throw new TypeError("the revocation feed answered an unexpected shape");
-  const headers = { "Content-Type": "application/json", "Cache-Control": `public, max-age=${maxAge}` };
-  await cache?.put(key, new Response(JSON.stringify(value), { headers })).catch(() => {});
-  return value;
 }
 
 const isEntries = (value: unknown): boolean =>
