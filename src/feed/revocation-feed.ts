@@ -210,12 +210,7 @@ export class RevocationFeed extends DurableObject<Env> {
 
   /** The KV record kept with a user entry, for a location whose KV has not caught up yet. */
   async userRecord(digest: string): Promise<UserRevocationRecord | null> {
-    if (typeof digest !== "string" || !DIGEST.test(digest))
-      throw new TypeError("digest must be a SHA-256 base64url digest");
-    const row = this.#sql
-      .exec<{ record: string | null }>(`SELECT record FROM user_entries WHERE digest = ?`, digest)
-      .toArray()[0];
-    return row?.record ? (JSON.parse(row.record) as UserRevocationRecord) : null;
+    return this.#record<UserRevocationRecord>("user_entries", digest);
   }
 
   #raiseUser(digest: string, issuedBefore: number, expiresAt: number, record: string | null): UserAppendResult {
@@ -302,12 +297,16 @@ export class RevocationFeed extends DurableObject<Env> {
 
   /** The revocation record kept with an entry, for a location whose KV has not caught up yet. */
   async record(digest: string): Promise<RevocationRecord | null> {
-    if (typeof digest !== "string" || !DIGEST.test(digest))
-      throw new TypeError("digest must be a SHA-256 base64url digest");
+    return this.#record<RevocationRecord>("entries", digest);
+  }
+
+  /** The KV record kept with a token or user entry, by its digest (checked first: RPC arguments are input too). */
+  #record<T>(table: "entries" | "user_entries", digest: string): T | null {
+    checkedDigest(digest);
     const row = this.#sql
-      .exec<{ record: string | null }>(`SELECT record FROM entries WHERE digest = ?`, digest)
+      .exec<{ record: string | null }>(`SELECT record FROM ${table} WHERE digest = ?`, digest)
       .toArray()[0];
-    return row?.record ? (JSON.parse(row.record) as RevocationRecord) : null;
+    return row?.record ? (JSON.parse(row.record) as T) : null;
   }
 
   /** Counts and the state of snapshots and of the sweep of KV (for the bench and operators). */
@@ -568,10 +567,14 @@ export class RevocationFeed extends DurableObject<Env> {
 }
 
 // RPC arguments come from other code, not from a client, but a bad one must still write nothing.
-function checked(entry: FeedAppend): { digest: string; revokedAt: number; expiresAt: number } {
-  const digest = entry?.digest;
+function checkedDigest(digest: unknown): string {
   if (typeof digest !== "string" || !DIGEST.test(digest))
     throw new TypeError("digest must be a SHA-256 base64url digest");
+  return digest;
+}
+
+function checked(entry: FeedAppend): { digest: string; revokedAt: number; expiresAt: number } {
+  const digest = checkedDigest(entry?.digest);
   const revokedAt = Date.parse(entry.revokedAt);
   const expiresAt = Date.parse(entry.expiresAt);
   if (!Number.isFinite(revokedAt) || !Number.isFinite(expiresAt)) {
@@ -581,9 +584,7 @@ function checked(entry: FeedAppend): { digest: string; revokedAt: number; expire
 }
 
 function checkedUser(entry: UserFeedAppend): { digest: string; issuedBefore: number; expiresAt: number } {
-  const digest = entry?.digest;
-  if (typeof digest !== "string" || !DIGEST.test(digest))
-    throw new TypeError("digest must be a SHA-256 base64url digest");
+  const digest = checkedDigest(entry?.digest);
   const { issuedBefore } = entry;
   if (!Number.isInteger(issuedBefore) || issuedBefore < 0)
     throw new TypeError("issuedBefore must be whole epoch seconds");
