@@ -8,7 +8,7 @@ import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
 import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep, sweepUsers } from "./backfill";
-import { LOG_INDEXES, logStart } from "./log-start";
+import { LOG_INDEXES, LogStart } from "./log-start";
 import { type FeedSettings, feedSettings, KV_PROPAGATION_SECONDS } from "./settings";
 import {
   type AppendResult,
@@ -87,6 +87,7 @@ const NO_SWEEP: SweepState = { backfilled: false, cursor: null, passedAt: 0, fou
 export class RevocationFeed extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   readonly #settings: FeedSettings;
+  readonly #logStart: LogStart;
   #epoch = "";
   /** When the alarm is set for, as far as this instance knows (`undefined`: ask storage). */
   #alarmAt: number | null | undefined;
@@ -94,6 +95,7 @@ export class RevocationFeed extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#logStart = new LogStart(this.#sql);
     this.#settings = feedSettings(env);
     ctx.blockConcurrencyWhile(async () => {
       this.#sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
@@ -244,7 +246,7 @@ export class RevocationFeed extends DurableObject<Env> {
   async head(): Promise<FeedHead> {
     const last = Number(this.#meta("last_seq"));
     const windowStart = Date.now() - this.#settings.windowSeconds * 1000;
-    const logFrom = logStart(this.#sql, windowStart) ?? last + 1;
+    const logFrom = this.#logStart.at(windowStart, last);
     const openFrom = Math.max(openSegment(last) * SEGMENT_SIZE + 1, logFrom);
     const snapshot = this.#stored("snapshot");
     return {
