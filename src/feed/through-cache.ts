@@ -41,8 +41,10 @@ export async function throughCache<T>(
       .then(Number)
       .catch(() => Number.NaN);
     if (Number.isFinite(since)) {
-      // Another isolate of this location is asking the object: its answer lands here within a round trip.
-      while (now() < since + waitMs) {
+      // Another isolate of this location is asking the object: its answer lands here within a round
+      // trip. Never longer than `waitMs` from now either, whatever the other isolate's clock said.
+      const until = Math.min(since, now()) + waitMs;
+      while (now() < until) {
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         const answer = await cached(cache, key, valid);
         if (answer !== undefined) return answer;
