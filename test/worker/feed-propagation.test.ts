@@ -5,6 +5,9 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
+import { headKey, pendingKey } from "../../src/feed/cache-keys";
+import { feedSettings } from "../../src/feed/settings";
+import { FEED_SHARDS } from "../../src/feed/shards";
 import { revocationKey } from "../../src/revocations/store";
 import { aux } from "../aux/bindings";
 import { feedHaystacks } from "../support/feed-haystacks";
@@ -159,6 +162,29 @@ describe("the isolates of one location, sharing its cache", () => {
     // One head per interval (the first isolate to miss), not one per isolate.
     expect(feed.calls.head).toBeGreaterThanOrEqual(intervals - 1);
     expect(feed.calls.head).toBeLessThanOrEqual(intervals + 1);
+  });
+
+  it("are never held up past the deadline by the marker of a fetch that never answers", async () => {
+    const cacheName = `shared-${crypto.randomUUID()}`;
+    const { cacheOrigin, freshnessSeconds } = feedSettings(env);
+    const freshnessMs = freshnessSeconds * 1000;
+    const feedId = env.REVOCATION_FEED.idFromName(FEED_SHARDS[0] as string).toString();
+    // An isolate of this location began to ask the object for each of the next heads and died.
+    const cache = await caches.open(cacheName);
+    const bucket = Math.floor(Date.now() / freshnessMs);
+    for (let i = 0; i < 5; i++) {
+      await cache.put(
+        pendingKey(headKey(cacheOrigin, feedId, freshnessMs, bucket + i)),
+        new Response(String(Date.now()), { headers: { "Cache-Control": "public, max-age=10" } }),
+      );
+    }
+    const user = await issueToken();
+    const lookup = lookupOver(laggingKv(env.REVOCATIONS), { state: newLocation({ phase: 0, cacheName }) });
+    await revokeHere(user);
+    await nextInterval();
+    // The waiter gives up on the marker within half the deadline and asks the object itself: the feed
+    // refuses the token, where a refresh past its deadline would leave the lagging KV to answer.
+    expect(await lookup.isRevoked(user.token)).toBe(true);
   });
 
   it("never take another deployment's feed from a cache they share", async () => {
