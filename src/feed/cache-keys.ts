@@ -28,3 +28,10 @@ export const segmentKey = (origin: string, feedId: string, epoch: string, size: 
  */
 export const snapshotKey = (origin: string, feedId: string, epoch: string, cut: number): string =>
   `${origin}/feed/v2/${feedId}/${epoch}/snapshot/${cut}`;
+
+/**
+ * The marker an isolate leaves while it asks the object for `key`'s answer, so that the location's
+ * other isolates wait for it in the cache rather than ask too (`through-cache.ts`).
+ * @example pendingKey(headKey(origin, feedId, 1000, 1796135493)) // ".../head/1000/1796135493/pending"
+ */
+export const pendingKey = (key: string): string => `${key}/pending`;

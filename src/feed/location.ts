@@ -15,10 +15,13 @@ import type { RevocationFeed } from "./revocation-feed";
 import type { FeedSettings } from "./settings";
 import { FEED_SHARDS, shardFor } from "./shards";
 import { fetchSnapshot } from "./snapshot-fetch";
+import { throughCache } from "./through-cache";
 import type { FeedHead, FeedSegment } from "./wire";
 
 /** Longest wait for a refresh (cache and Durable Object together) before a lookup reads KV instead. */
 const DEFAULT_FEED_DEADLINE_MS = 1000;
+/** Share of the refresh deadline an isolate may wait on another isolate's fetch of the same answer. */
+const MAX_COALESCE_WAIT_SHARE = 0.5;
 /** At most one "feed unavailable" log line per isolate per this interval. */
 const LOG_INTERVAL_MS = 60_000;
 /** The copy drops expired and out-of-window entries at most this often. */
@@ -113,14 +116,14 @@ export class FeedLocation {
   #inFlight: { readonly startedAt: number; readonly promise: Promise<boolean> } | undefined;
   /** The last refresh failed: lookups stop waiting for refreshes until one succeeds. */
   #down = false;
-  #loggedAt = Number.NEGATIVE_INFINITY;
+  /** When each event was last logged. */
+  readonly #loggedAt = new Map<string, number>();
   #prunedAt = Number.NEGATIVE_INFINITY;
   readonly #snapshots = new Map<string, Loaded>();
   readonly #wanted = new Map<string, Wanted>();
   readonly #loading = new Map<string, Promise<void>>();
   readonly #staggerMs: number;
   readonly #snapshotDeadlineMs: number;
-  #snapshotLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor({
     cache = () => caches.default,
@@ -257,17 +260,13 @@ export class FeedLocation {
 
   async #loadSnapshot(feed: FeedNamespace, settings: FeedSettings, shard: string, wanted: Wanted): Promise<void> {
     try {
-      const cache = await Promise.resolve()
-        .then(this.#cache)
-        .catch(() => undefined);
+      const cache = await this.#openCache();
       const feedId = feed.idFromName(shard).toString();
       const key = snapshotKey(settings.cacheOrigin, feedId, wanted.epoch, wanted.cut);
-      const snapshot = await withDeadline(
+      const snapshot = await timed(
         fetchSnapshot(cache, key, () => feed.getByName(shard).snapshot(wanted.cut), wanted.epoch, wanted.cut),
         this.#snapshotDeadlineMs,
-        () => {
-          throw new FeedTimeout(`snapshot fetch took over ${this.#snapshotDeadlineMs} ms`);
-        },
+        "snapshot fetch",
       );
       const usersSection = snapshot.sections.get(SECTION_USERS);
       const users = usersSection ? decodeUserSection(usersSection) : new Map<string, number>();
@@ -276,7 +275,11 @@ export class FeedLocation {
     } catch (error) {
       // The log and KV answer meanwhile; the same snapshot is tried again later (or a newer one).
       wanted.dueAt = this.#now() + SNAPSHOT_RETRY_MS;
-      this.#logSnapshotFailure(error);
+      this.#warn(
+        "revocation-snapshot-unavailable",
+        "a revocation snapshot could not be fetched: lookups read KV for what the log does not settle",
+        error,
+      );
     }
   }
 
@@ -292,20 +295,6 @@ export class FeedLocation {
     const waits = used !== undefined && used.epoch === head.epoch;
     const delay = waits ? Math.random() * this.#staggerMs : 0;
     this.#wanted.set(shard, { epoch: head.epoch, cut: info.cut, dueAt: this.#now() + delay });
-  }
-
-  #logSnapshotFailure(error: unknown): void {
-    const now = this.#now();
-    if (now - this.#snapshotLoggedAt < LOG_INTERVAL_MS) return;
-    this.#snapshotLoggedAt = now;
-    this.#write(
-      JSON.stringify({
-        level: "warn",
-        event: "revocation-snapshot-unavailable",
-        message: "a revocation snapshot could not be fetched: lookups read KV for what the log does not settle",
-        error: error instanceof Error ? error.name : typeof error,
-      }),
-    );
   }
 
   /** `true` when a shard's copy holds the digest (fresh or not: a revocation seen stays true). */
@@ -329,15 +318,11 @@ export class FeedLocation {
 
   async #refresh(feed: FeedNamespace, settings: FeedSettings, interval: number, bucket: number): Promise<boolean> {
     try {
-      const cache = await Promise.resolve()
-        .then(this.#cache)
-        .catch(() => undefined);
-      const fetched = await withDeadline(
+      const cache = await this.#openCache();
+      const fetched = await timed(
         Promise.all(FEED_SHARDS.map((shard) => this.#fetchShard(feed, cache, settings, bucket, shard))),
         this.#deadlineMs,
-        () => {
-          throw new FeedTimeout(`feed refresh took over ${this.#deadlineMs} ms`);
-        },
+        "feed refresh",
       );
       // Merged only here, once every shard answered in time: a refresh given up never merges late.
       for (const { shard, copy, head, segments } of fetched) {
@@ -354,7 +339,11 @@ export class FeedLocation {
       return true;
     } catch (error) {
       this.#down = true;
-      this.#logOutage(error);
+      this.#warn(
+        "revocation-feed-unavailable",
+        "the revocation feed cannot be read: lookups read KV on every call until it can",
+        error,
+      );
       return false;
     }
   }
@@ -372,12 +361,15 @@ export class FeedLocation {
     const feedId = feed.idFromName(shard).toString();
     const origin = settings.cacheOrigin;
     const freshnessMs = Math.round(settings.freshnessSeconds * 1000);
+    // Waiting on another isolate's fetch leaves this one time to ask the object itself within the deadline.
+    const coalesce = { waitMs: this.#deadlineMs * MAX_COALESCE_WAIT_SHARE, now: this.#now };
     const head = await throughCache(
       cache,
       headKey(origin, feedId, freshnessMs, bucket),
       Math.max(1, Math.ceil(settings.freshnessSeconds * 2)),
       () => stub.head(),
       isHead,
+      coalesce,
     );
     const copy = this.#copies.get(shard) as FeedCopy;
     const segments = await Promise.all(
@@ -388,25 +380,30 @@ export class FeedLocation {
           settings.windowSeconds,
           () => stub.segment(index),
           (value): value is FeedSegment => isSegment(value) && value.index === index,
+          coalesce,
         ),
       ),
     );
     return { shard, copy, head, segments };
   }
 
-  #logOutage(error: unknown): void {
+  /**
+   * One line per event per isolate per {@link LOG_INTERVAL_MS}, naming the error's kind only: a runtime
+   * message is not ours to vouch for.
+   */
+  #warn(event: string, message: string, error: unknown): void {
     const now = this.#now();
-    if (now - this.#loggedAt < LOG_INTERVAL_MS) return;
-    this.#loggedAt = now;
-    this.#write(
-      JSON.stringify({
-        level: "warn",
-        event: "revocation-feed-unavailable",
-        message: "the revocation feed cannot be read: lookups read KV on every call until it can",
-        // The kind only: a runtime message is not ours to vouch for.
-        error: error instanceof Error ? error.name : typeof error,
-      }),
-    );
+    if (now - (this.#loggedAt.get(event) ?? Number.NEGATIVE_INFINITY) < LOG_INTERVAL_MS) return;
+    this.#loggedAt.set(event, now);
+    const kind = error instanceof Error ? error.name : typeof error;
+    this.#write(JSON.stringify({ level: "warn", event, message, error: kind }));
+  }
+
+  /** The location's cache, or none when it cannot be opened (every answer then comes from the object). */
+  async #openCache(): Promise<Cache | undefined> {
+    return Promise.resolve()
+      .then(this.#cache)
+      .catch(() => undefined);
   }
 }
 
@@ -414,29 +411,11 @@ class FeedTimeout extends Error {
   override name = "FeedTimeout";
 }
 
-/**
- * Answers from the location's cache, or asks the object and caches its answer for `maxAge` seconds.
- * A cached body that does not parse as expected counts as a miss; an answer of the wrong shape fails.
- * A failing cache only costs a request to the object: it never makes the feed unreadable.
- */
-async function throughCache<T>(
-  cache: Cache | undefined,
-  key: string,
-  maxAge: number,
-  load: () => Promise<unknown>,
-  valid: (value: unknown) => value is T,
-): Promise<T> {
-  const hit = await cache?.match(key).catch(() => undefined);
-  if (hit) {
-    const value: unknown = await hit.json().catch(() => undefined);
-    if (valid(value)) return value;
-  }
-  const value = await load();
-  if (!valid(value)) throw new TypeError("the revocation feed answered an unexpected shape");
-  const headers = { "Content-Type": "application/json", "Cache-Control": `public, max-age=${maxAge}` };
-  await cache?.put(key, new Response(JSON.stringify(value), { headers })).catch(() => {});
-  return value;
-}
+/** `promise`'s value, or a {@link FeedTimeout} naming `what` once `ms` have passed. */
+const timed = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
+  withDeadline(promise, ms, () => {
+    throw new FeedTimeout(`${what} took over ${ms} ms`);
+  });
 
 const isEntries = (value: unknown): boolean =>
   Array.isArray(value) &&

@@ -8,6 +8,7 @@ import type { RevocationRecord, UserRevocationRecord } from "../record";
 import { buildSnapshot, SnapshotTooLarge } from "../snapshot/build";
 import type { FingerprintBits } from "../snapshot/fuse-filter";
 import { BACKFILL_OPERATIONS_PER_ALARM, sweepStep } from "./backfill";
+import { LOG_INDEXES, LogStart } from "./log-start";
 import { type FeedSettings, feedSettings, KV_PROPAGATION_SECONDS } from "./settings";
 import {
   type AppendResult,
@@ -86,6 +87,7 @@ const NO_SWEEP: SweepState = { backfilled: false, cursor: null, passedAt: 0, fou
 export class RevocationFeed extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   readonly #settings: FeedSettings;
+  readonly #logStart: LogStart;
   #epoch = "";
   /** When the alarm is set for, as far as this instance knows (`undefined`: ask storage). */
   #alarmAt: number | null | undefined;
@@ -93,6 +95,7 @@ export class RevocationFeed extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#logStart = new LogStart(this.#sql);
     this.#settings = feedSettings(env);
     ctx.blockConcurrencyWhile(async () => {
       this.#sql.exec(`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
@@ -112,7 +115,6 @@ export class RevocationFeed extends DurableObject<Env> {
       if (!columns.some((column) => column.name === "backfilled")) {
         this.#sql.exec(`ALTER TABLE entries ADD COLUMN backfilled INTEGER NOT NULL DEFAULT 0`);
       }
-      this.#sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_commit ON entries (committed_at)`);
       // User revocations (docs/design.md §9), their own kind: one row per user digest, holding the
       // largest bound; each raise takes a new sequence number from the same counter as the entries.
       this.#sql.exec(
@@ -126,6 +128,7 @@ export class RevocationFeed extends DurableObject<Env> {
          )`,
       );
       this.#sql.exec(`CREATE INDEX IF NOT EXISTS entries_by_expiry ON entries (expires_at)`);
+      for (const statement of LOG_INDEXES) this.#sql.exec(statement);
       this.#sql.exec(
         `CREATE TABLE IF NOT EXISTS snapshot_chunks (
            cut INTEGER NOT NULL,
@@ -209,12 +212,7 @@ export class RevocationFeed extends DurableObject<Env> {
 
   /** The KV record kept with a user entry, for a location whose KV has not caught up yet. */
   async userRecord(digest: string): Promise<UserRevocationRecord | null> {
-    if (typeof digest !== "string" || !DIGEST.test(digest))
-      throw new TypeError("digest must be a SHA-256 base64url digest");
-    const row = this.#sql
-      .exec<{ record: string | null }>(`SELECT record FROM user_entries WHERE digest = ?`, digest)
-      .toArray()[0];
-    return row?.record ? (JSON.parse(row.record) as UserRevocationRecord) : null;
+    return this.#record<UserRevocationRecord>("user_entries", digest);
   }
 
   #raiseUser(digest: string, issuedBefore: number, expiresAt: number, record: string | null): UserAppendResult {
@@ -248,16 +246,7 @@ export class RevocationFeed extends DurableObject<Env> {
   async head(): Promise<FeedHead> {
     const last = Number(this.#meta("last_seq"));
     const windowStart = Date.now() - this.#settings.windowSeconds * 1000;
-    const first = this.#sql
-      .exec<{ first: number | null }>(
-        `SELECT min(seq) AS first FROM (
-           SELECT seq FROM entries WHERE committed_at >= ? AND backfilled = 0
-           UNION ALL SELECT seq FROM user_entries WHERE committed_at >= ?)`,
-        windowStart,
-        windowStart,
-      )
-      .one().first;
-    const logFrom = first ?? last + 1;
+    const logFrom = this.#logStart.at(windowStart, last);
     const openFrom = Math.max(openSegment(last) * SEGMENT_SIZE + 1, logFrom);
     const snapshot = this.#stored("snapshot");
     return {
@@ -310,12 +299,16 @@ export class RevocationFeed extends DurableObject<Env> {
 
   /** The revocation record kept with an entry, for a location whose KV has not caught up yet. */
   async record(digest: string): Promise<RevocationRecord | null> {
-    if (typeof digest !== "string" || !DIGEST.test(digest))
-      throw new TypeError("digest must be a SHA-256 base64url digest");
+    return this.#record<RevocationRecord>("entries", digest);
+  }
+
+  /** The KV record kept with a token or user entry, by its digest (checked first: RPC arguments are input too). */
+  #record<T>(table: "entries" | "user_entries", digest: string): T | null {
+    checkedDigest(digest);
     const row = this.#sql
-      .exec<{ record: string | null }>(`SELECT record FROM entries WHERE digest = ?`, digest)
+      .exec<{ record: string | null }>(`SELECT record FROM ${table} WHERE digest = ?`, digest)
       .toArray()[0];
-    return row?.record ? (JSON.parse(row.record) as RevocationRecord) : null;
+    return row?.record ? (JSON.parse(row.record) as T) : null;
   }
 
   /** Counts and the state of snapshots and of the sweep of KV (for the bench and operators). */
@@ -569,10 +562,14 @@ export class RevocationFeed extends DurableObject<Env> {
 }
 
 // RPC arguments come from other code, not from a client, but a bad one must still write nothing.
-function checked(entry: FeedAppend): { digest: string; revokedAt: number; expiresAt: number } {
-  const digest = entry?.digest;
+function checkedDigest(digest: unknown): string {
   if (typeof digest !== "string" || !DIGEST.test(digest))
     throw new TypeError("digest must be a SHA-256 base64url digest");
+  return digest;
+}
+
+function checked(entry: FeedAppend): { digest: string; revokedAt: number; expiresAt: number } {
+  const digest = checkedDigest(entry?.digest);
   const revokedAt = Date.parse(entry.revokedAt);
   const expiresAt = Date.parse(entry.expiresAt);
   if (!Number.isFinite(revokedAt) || !Number.isFinite(expiresAt)) {
@@ -582,9 +579,7 @@ function checked(entry: FeedAppend): { digest: string; revokedAt: number; expire
 }
 
 function checkedUser(entry: UserFeedAppend): { digest: string; issuedBefore: number; expiresAt: number } {
-  const digest = entry?.digest;
-  if (typeof digest !== "string" || !DIGEST.test(digest))
-    throw new TypeError("digest must be a SHA-256 base64url digest");
+  const digest = checkedDigest(entry?.digest);
   const { issuedBefore } = entry;
   if (!Number.isInteger(issuedBefore) || issuedBefore < 0)
     throw new TypeError("issuedBefore must be whole epoch seconds");

@@ -17,7 +17,7 @@ import { filterHas } from "../../src/snapshot/fuse-filter";
 import { hashToken } from "../../src/token";
 import { decodeUserSection } from "../../src/users/snapshot-section";
 import { rejectionOf } from "../aux/rpc";
-import { backfill, buildNow } from "../support/snapshot";
+import { ageEntries, backfill, buildNow } from "../support/snapshot";
 import { revocationRecord } from "./helpers";
 
 /** A feed instance of its own per test. */
@@ -40,6 +40,27 @@ const rows = (stub: DurableObjectStub<RevocationFeed>) =>
   runInDurableObject(stub, (_, state) =>
     state.storage.sql.exec<Row>("SELECT seq, digest, committed_at FROM entries ORDER BY seq").toArray(),
   );
+
+/** A head of the object, and the rows its queries read on the object's own SQLite (every cursor counted). */
+async function headRowsRead(stub: DurableObjectStub<RevocationFeed>) {
+  return runInDurableObject(stub, async (instance, state) => {
+    const sql = state.storage.sql;
+    const cursors: { rowsRead: number }[] = [];
+    const exec = sql.exec;
+    sql.exec = ((...args: Parameters<SqlStorage["exec"]>) => {
+      const cursor = exec.apply(sql, args);
+      cursors.push(cursor);
+      return cursor;
+    }) as SqlStorage["exec"];
+    try {
+      const head = await instance.head();
+      if (cursors.length === 0) throw new Error("the head's queries were not counted");
+      return { head, rows: cursors.reduce((total, cursor) => total + cursor.rowsRead, 0) };
+    } finally {
+      sql.exec = exec;
+    }
+  });
+}
 
 describe("RevocationFeed", () => {
   it("appends a digest once: the same digest again keeps its first sequence number", async () => {
@@ -297,6 +318,43 @@ describe("RevocationFeed", () => {
       await runInDurableObject(feed, (instance) => instance.alarm());
     }
     expect((await feed.head()).entries.map(([, digest]) => digest)).toContain(half.digest);
+  });
+
+  it("reads a handful of rows for a head: neither the live set a backfill left in the window nor the window's log", async () => {
+    const feed = newFeed();
+    const logged = await Promise.all(Array.from({ length: 300 }, () => revocation()));
+    for (const { entry, record } of logged.slice(0, 3)) await feed.append(entry, record);
+    // As a first backfill pass (or the bench's preload) leaves them: committed now, outside the log.
+    await runInDurableObject(feed, (_, state) => {
+      const now = Date.now();
+      state.storage.transactionSync(() => {
+        for (let i = 1; i <= 20_000; i++) {
+          state.storage.sql.exec(
+            `INSERT INTO entries (seq, digest, revoked_at, expires_at, committed_at, backfilled) VALUES (?, ?, ?, ?, ?, 1)`,
+            -i,
+            `backfilled-${i}`,
+            now,
+            now + 3600_000,
+            now,
+          );
+        }
+      });
+    });
+    const first = await headRowsRead(feed);
+    expect(first.head).toMatchObject({ first: 1, last: 3 });
+    // What it sends (the open segment's entries), and a handful more: the bounds, the meta rows.
+    expect(first.rows).toBeLessThan(first.head.entries.length + 20);
+    // A busy log: hundreds of entries in the window, and the oldest two leave it.
+    for (const { entry, record } of logged.slice(3)) await feed.append(entry, record);
+    await ageEntries(
+      feed,
+      logged.slice(0, 2).map((r) => r.digest),
+    );
+    const later = await headRowsRead(feed);
+    expect(later.head).toMatchObject({ first: 3, last: 300 });
+    // A head is asked about once per location per second: reading the window's log or the live set
+    // there would saturate the object (and bill every row read), and refreshes would miss their deadline.
+    expect(later.rows).toBeLessThan(later.head.entries.length + 20);
   });
 
   it("keeps one epoch for its storage, so readers can tell a reset object", async () => {

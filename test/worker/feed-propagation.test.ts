@@ -5,6 +5,9 @@
  * @module
  */
 import { describe, expect, it } from "vitest";
+import { headKey, pendingKey } from "../../src/feed/cache-keys";
+import { feedSettings } from "../../src/feed/settings";
+import { FEED_SHARDS } from "../../src/feed/shards";
 import { revocationKey } from "../../src/revocations/store";
 import { aux } from "../aux/bindings";
 import { feedHaystacks } from "../support/feed-haystacks";
@@ -127,6 +130,61 @@ describe("the isolates of one location, sharing its cache", () => {
     // One head per interval of the clock (the first isolate to miss), not one per isolate.
     expect(feed.calls.head).toBeGreaterThanOrEqual(buckets.size - 1);
     expect(feed.calls.head).toBeLessThanOrEqual(buckets.size + 1);
+  });
+
+  it("ask a distant object once per interval even when they refresh within one round trip of each other", async () => {
+    const feed = watchFeed(env.REVOCATION_FEED);
+    // The object 200 ms away: without a marker of the fetch under way, each isolate starting its
+    // refresh before the first one's answer lands in the cache would miss it and ask the object too.
+    feed.inject({ method: "head", fault: "slow", delayMs: 200 });
+    const cacheName = `shared-${crypto.randomUUID()}`;
+    const user = await issueToken();
+    const lookups = [0, 0.04, 0.08, 0.12].map((phase) =>
+      lookupOver(env.REVOCATIONS, { feed: feed.feed, state: newLocation({ phase, cacheName }) }),
+    );
+    await Promise.all(lookups.map((lookup) => lookup.isRevoked(user.token)));
+    // Each isolate asked every 10 ms on its own, as a location's isolates serve their own requests.
+    const stopAt = Date.now() + 4000;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const loops = lookups.map(async (lookup) => {
+      const answers = new Set<boolean>();
+      while (Date.now() < stopAt) {
+        answers.add(await lookup.isRevoked(user.token));
+        await sleep(10);
+      }
+      return answers;
+    });
+    // Counted from the next interval of the clock on, when each isolate refreshes at its own moment.
+    await sleep(1000 - (Date.now() % 1000));
+    feed.calls.head = 0;
+    const intervals = Math.floor(stopAt / 1000) - Math.floor(Date.now() / 1000) + 1;
+    for (const answers of await Promise.all(loops)) expect([...answers]).toEqual([false]);
+    // One head per interval (the first isolate to miss), not one per isolate.
+    expect(feed.calls.head).toBeGreaterThanOrEqual(intervals - 1);
+    expect(feed.calls.head).toBeLessThanOrEqual(intervals + 1);
+  });
+
+  it("are never held up past the deadline by the marker of a fetch that never answers", async () => {
+    const cacheName = `shared-${crypto.randomUUID()}`;
+    const { cacheOrigin, freshnessSeconds } = feedSettings(env);
+    const freshnessMs = freshnessSeconds * 1000;
+    const feedId = env.REVOCATION_FEED.idFromName(FEED_SHARDS[0] as string).toString();
+    // An isolate of this location began to ask the object for each of the next heads and died.
+    const cache = await caches.open(cacheName);
+    const bucket = Math.floor(Date.now() / freshnessMs);
+    for (let i = 0; i < 5; i++) {
+      await cache.put(
+        pendingKey(headKey(cacheOrigin, feedId, freshnessMs, bucket + i)),
+        new Response(String(Date.now()), { headers: { "Cache-Control": "public, max-age=10" } }),
+      );
+    }
+    const user = await issueToken();
+    const lookup = lookupOver(laggingKv(env.REVOCATIONS), { state: newLocation({ phase: 0, cacheName }) });
+    await revokeHere(user);
+    await nextInterval();
+    // The waiter gives up on the marker within half the deadline and asks the object itself: the feed
+    // refuses the token, where a refresh past its deadline would leave the lagging KV to answer.
+    expect(await lookup.isRevoked(user.token)).toBe(true);
   });
 
   it("never take another deployment's feed from a cache they share", async () => {
