@@ -34,6 +34,17 @@ export interface Measurement {
   hung: number;
 }
 
+/** What a pool row's first sight of its tokens cost (`Scenario.firstSight`), apart from its rounds. */
+export interface FirstSight {
+  tokens: number;
+  /** KV reads of the pass, over both builds: one per revoked token older than the log (and any a cold isolate makes before its first refresh). */
+  kvReads: number;
+  seconds: number;
+}
+
+/** Tokens asked per request of a first-sight pass (one call after another inside the sibling). */
+const FIRST_SIGHT_CHUNK = 250;
+
 export interface BenchOptions {
   runtime: Runtime;
   loader: ChildProcess;
@@ -63,6 +74,34 @@ export class Bench {
   /** `amount` requests, not measured: the row's isolates warm, its tokens seen once. */
   async warm(scenario: Scenario, amount: number): Promise<LoadResult> {
     return this.load(scenario, amount);
+  }
+
+  /**
+   * A pool row's first sight (`Scenario.firstSight`): each token asked once, in order, through the
+   * row's own target; every answer checked by the sibling (a wrong one fails the pass). `undefined`
+   * for a row without one.
+   */
+  async firstSight(scenario: Scenario): Promise<FirstSight | undefined> {
+    const spec = scenario.firstSight;
+    if (!spec) return undefined;
+    const base = new URL(scenario.path, this.options.runtime.urls[scenario.worker]);
+    base.pathname = base.pathname.replace(/\/isRevoked$/, "/isRevoked-seq");
+    base.searchParams.delete("pool");
+    await this.counts(true);
+    const started = performance.now();
+    for (let from = 0; from < spec.tokens; from += FIRST_SIGHT_CHUNK) {
+      const url = new URL(base);
+      url.searchParams.set("from", String(from));
+      url.searchParams.set("n", String(Math.min(spec.tokens, from + FIRST_SIGHT_CHUNK)));
+      const response = await fetch(url);
+      const body = await response.text();
+      if (response.status !== 200)
+        throw new Error(`first sight of ${scenario.id}: ${response.status} ${body.slice(0, 200)}`);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const { kv } = await this.counts(true);
+    const kvReads = Object.values(kv).reduce((sum, c) => sum + c.reads, 0);
+    return { tokens: spec.tokens, kvReads, seconds };
   }
 
   /** Counters reset, then one measured pass of `amount` requests (one round of a row). */

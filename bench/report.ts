@@ -5,7 +5,7 @@
  */
 import { type HeapSeries, type HeapSummary, summarizeHeap } from "./heap";
 import type { LoadResult } from "./load";
-import type { Counts, Measurement } from "./measure";
+import type { Counts, FirstSight, Measurement } from "./measure";
 import { type RssSummary, summarize } from "./proc";
 import { type FeedExpectation, feedCallsOf, isolateOf, type Scenario } from "./scenarios";
 import { percentile, type Repeated, repeated } from "./stats";
@@ -61,6 +61,8 @@ export interface Row {
   };
   /** Anything that makes the numbers untrustworthy (wrong statuses, errors, KV off contract). */
   problems: string[];
+  /** A pool row's first sight of its tokens, before its rounds (`Scenario.firstSight`). */
+  firstSight?: FirstSight;
   /** Requests of the measured pass the runtime cancelled as hung (its log lines). */
   hungCancelled: number;
 }

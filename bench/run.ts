@@ -15,7 +15,7 @@ import { PAGE_PATH } from "../scripts/performance-page";
 import { conclude } from "./conclude";
 import { formatFeed } from "./feed/format";
 import { drawDistance, FEED_MODES, FEED_PARTS, type FeedResults, runFeedBench } from "./feed/index";
-import { Bench, type Measurement } from "./measure";
+import { Bench, type FirstSight, type Measurement } from "./measure";
 import { declaredRows, selectRows } from "./plan";
 import { memoryOf, summarize } from "./proc";
 import { formatMarkdown, formatTable, formatTargets, type Row, toRow } from "./report";
@@ -156,6 +156,15 @@ try {
     for (const group of groupsOf(scenarios)) {
       const members = [group.ceiling, ...group.rows];
       try {
+        const sights = new Map<string, FirstSight>();
+        for (const s of members) {
+          const sight = await bench.firstSight(s);
+          if (!sight) continue;
+          sights.set(s.id, sight);
+          console.log(
+            `  ${s.id}: first sight of ${sight.tokens} tokens, ${sight.kvReads} KV reads, ${sight.seconds.toFixed(1)} s`,
+          );
+        }
         for (const s of members) await bench.warm(s, warmupOf(s));
         // Round after round, each row's pass right after its ceiling's: the machine's noise moves
         // both alike, and the spread over the rounds shows how much it moved.
@@ -167,6 +176,8 @@ try {
         for (const s of members) {
           const ceiling = s === group.ceiling ? undefined : passes.get(group.ceiling.id);
           const row = toRow(s, passes.get(s.id)!, ceiling, retained, runtime.feedFreshnessSeconds);
+          const sight = sights.get(s.id);
+          if (sight) row.firstSight = sight;
           rows.push(row);
           rssSeries.push(...passes.get(s.id)!.flatMap((p) => p.rssMiB));
           const spread = row.ratioRounds

@@ -250,7 +250,7 @@ export function feedProblems(results: FeedResults, mode: Mode): Problem[] {
     add("feed.steady-preloaded", steadyProblems(results.steadyPreloaded, results.freshnessSeconds, mode));
   }
   if (results.aged) add("feed.aged", agedProblems(results.aged));
-  if (results.snapshot && results.snapshot.sizes.some((s) => s.entries === 0)) add("feed.snapshot", ["an empty build"]);
+  if (results.snapshot?.sizes.some((s) => s.entries === 0)) add("feed.snapshot", ["an empty build"]);
   if (results.capacity && (results.capacity.appends.calls === 0 || results.capacity.heads.calls === 0)) {
     add("feed.capacity", ["no calls"]);
   }

@@ -7,7 +7,8 @@
  * - `/<target>/isRevoked?expect=true|false`: the token in `X-Auth-Token`, one call.
  * - `/<target>/isRevoked?pool=N[&expect=false]`: a lookup token drawn from the first N, one call.
  * - `/<target>/checkMany?n=N[&expect=false]`: the first N lookup tokens, one call.
- * - `/<target>/isRevoked-seq?n=N[&expect=false]`: the same N tokens, N calls one after another.
+ * - `/<target>/isRevoked-seq?n=N[&from=F][&expect=false]`: the same N tokens (from the F-th on), one
+ *   call after another (also the first sight of a pool, `bench/measure.ts`).
  * - `&subject=1` on `isRevoked`: with the token's user and issue time as the second argument (a user
  *   no one logged out everywhere, so the expected answer is the token's own).
  * Without `expect`, lookup token i must be revoked exactly when i is a multiple of `REVOKED_EVERY`
@@ -87,9 +88,10 @@ export default {
     const list = tokens(env.RUN_ID, n);
     if (method === "checkMany") return answer(await lookup.checkMany(list), byRule, (i) => i);
     if (method === "isRevoked-seq") {
+      const from = Number(url.searchParams.get("from") ?? 0);
       const answers: boolean[] = [];
-      for (const token of list) answers.push(await lookup.isRevoked(token));
-      return answer(answers, byRule, (i) => i);
+      for (let i = from; i < list.length; i++) answers.push(await lookup.isRevoked(list[i]!));
+      return answer(answers, byRule, (i) => i + from);
     }
     return new Response(null, { status: 404 });
   },
