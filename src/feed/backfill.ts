@@ -27,6 +27,23 @@ export interface SweepStep {
   readonly operations: number;
 }
 
+/** A record of either kind, as far as the sweep needs it: its two instants are dates. */
+const datedBy =
+  <T>(field: "revokedAt" | "issuedBefore") =>
+  (value: unknown): value is T => {
+    const record = value as Record<string, unknown> | null;
+    const instant = record?.[field];
+    return (
+      typeof instant === "string" &&
+      typeof record?.expiresAt === "string" &&
+      Number.isFinite(Date.parse(instant)) &&
+      Number.isFinite(Date.parse(record.expiresAt))
+    );
+  };
+
+const isRecord = datedBy<RevocationRecord>("revokedAt");
+const isUserRecord = datedBy<UserRevocationRecord>("issuedBefore");
+
 /** The listings of one pass, in order: user revocations first (few, and each raises many tokens' answers). */
 const LISTINGS = [
   { name: "users", prefix: USER_KEY_PREFIX, valid: isUserRecord, take: "user" },
@@ -103,24 +120,4 @@ function offer(
   if (!(Date.parse(record.expiresAt) > now)) return;
   if (LISTINGS[listing]!.take === "user") take.user(digest, record as UserRevocationRecord);
   else take.token(digest, record as RevocationRecord);
-}
-
-function isRecord(value: unknown): value is RevocationRecord {
-  const record = value as Partial<RevocationRecord> | null;
-  return (
-    typeof record?.revokedAt === "string" &&
-    typeof record.expiresAt === "string" &&
-    Number.isFinite(Date.parse(record.revokedAt)) &&
-    Number.isFinite(Date.parse(record.expiresAt))
-  );
-}
-
-function isUserRecord(value: unknown): value is UserRevocationRecord {
-  const record = value as Partial<UserRevocationRecord> | null;
-  return (
-    typeof record?.issuedBefore === "string" &&
-    typeof record.expiresAt === "string" &&
-    Number.isFinite(Date.parse(record.issuedBefore)) &&
-    Number.isFinite(Date.parse(record.expiresAt))
-  );
 }
