@@ -12,7 +12,7 @@ import { setting } from "../settings";
 import { type RevocationLookupCore, revocationLookup } from "./lookup";
 
 /** What the core is built from: the two bindings and these settings (and the reader state). */
-type CoreEnv = Pick<
+export type CoreEnv = Pick<
   Env,
   | "REVOCATIONS"
   | "REVOCATION_FEED"

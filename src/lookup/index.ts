@@ -6,7 +6,7 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { RevocationLookupMethods, RevocationRecord, RevocationSubject } from "@token-revocation/client";
 import { isolateState, type ReaderState } from "../revocations/reader";
-import { lookupCore } from "./core-cache";
+import { type CoreEnv, lookupCore } from "./core-cache";
 import type { RevocationLookupCore } from "./lookup";
 
 /**
@@ -17,10 +17,26 @@ import type { RevocationLookupCore } from "./lookup";
  * @example await env.REVOCATION.isRevoked(request.headers.get("X-Auth-Token") ?? "")
  */
 export class RevocationLookup extends WorkerEntrypoint<Env> implements RevocationLookupMethods {
-  // Private, so that RPC callers see only the three methods below. Taken with the entrypoint (built
-  // once per isolate, src/lookup/core-cache.ts), so a bad FEED_* or LOOKUP_CACHE_TTL setting fails
-  // every call with a message that names it.
-  readonly #lookup: RevocationLookupCore = lookupCore(this.env, this.readerState());
+  // No instance fields, no constructor and no private methods: workerd constructs an entrypoint for
+  // every call, and V8 then skips this class's constructor (a field initializer here cost more than
+  // the answer, docs/performance.md). The core comes from its per-isolate cache
+  // (src/lookup/core-cache.ts); a bad FEED_* or LOOKUP_CACHE_TTL setting fails every call, naming it.
+  // The hooks below are static because every method on the prototype is callable over the binding.
+
+  /** The isolate state the answers come from; a simulated location (tests, bench) overrides it. */
+  static readerState(): ReaderState {
+    return isolateState;
+  }
+
+  /** The bindings and settings the answers come from; the bench wraps them to count what they do. */
+  static bindings(env: Env): CoreEnv {
+    return env;
+  }
+
+  static #core(entry: RevocationLookup): RevocationLookupCore {
+    const kind = entry.constructor as typeof RevocationLookup;
+    return lookupCore(kind.bindings(entry.env), kind.readerState());
+  }
 
   /**
    * `true` when the token has been revoked (and has not yet expired), by itself or by a revocation of
@@ -28,21 +44,16 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
    * user's keys together), none once the log and the snapshot settle both.
    */
   isRevoked(token: string, subject?: RevocationSubject): Promise<boolean> {
-    return this.#lookup.isRevoked(token, subject, this.ctx);
+    return RevocationLookup.#core(this).isRevoked(token, subject, this.ctx);
   }
 
   /** The token's own revocation record, else its user's, saying which kind; `null` when neither applies. */
   getRevocation(token: string, subject?: RevocationSubject): Promise<RevocationRecord | null> {
-    return this.#lookup.getRevocation(token, subject, this.ctx);
+    return RevocationLookup.#core(this).getRevocation(token, subject, this.ctx);
   }
 
   /** One answer per token, in the order given; up to 1,000 tokens, KV read in bulk for what the log and the snapshot leave open. */
   checkMany(tokens: string[], subjects?: (RevocationSubject | null)[]): Promise<boolean[]> {
-    return this.#lookup.checkMany(tokens, subjects, this.ctx);
-  }
-
-  /** The isolate state the answers come from; a simulated location (tests, bench) overrides it. */
-  protected readerState(): ReaderState {
-    return isolateState;
+    return RevocationLookup.#core(this).checkMany(tokens, subjects, this.ctx);
   }
 }

@@ -13,18 +13,27 @@ import { laggingKv } from "../support/lagging-kv";
 
 const state = readerState(new FeedLocation({ cache: () => caches.open("lagging-location") }));
 const app = createApp({ state });
-const lagging = (env: Env): Env => ({ ...env, REVOCATIONS: laggingKv(env.REVOCATIONS) });
+// One lagging env per env object: each call then finds the lookup core it built before.
+const laggingEnvs = new WeakMap<Env, Env>();
+const lagging = (env: Env): Env => {
+  let wrapped = laggingEnvs.get(env);
+  if (!wrapped) {
+    wrapped = { ...env, REVOCATIONS: laggingKv(env.REVOCATIONS) };
+    laggingEnvs.set(env, wrapped);
+  }
+  return wrapped;
+};
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, lagging(env), ctx),
 } satisfies ExportedHandler<Env>;
 
 export class LaggingLookup extends RevocationLookup {
-  constructor(ctx: ExecutionContext, env: Env) {
-    super(ctx, lagging(env));
+  static override bindings(env: Env): Env {
+    return lagging(env);
   }
 
-  protected override readerState(): ReaderState {
+  static override readerState(): ReaderState {
     return state;
   }
 }

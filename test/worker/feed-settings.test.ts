@@ -36,7 +36,10 @@ describe("feed settings", () => {
     expect(await storedRevocation(user.token)).toEqual({ value: null, metadata: null });
   });
 
-  it.each(BAD)("%o: RevocationLookup refuses to start, saying which setting and why", (vars, message) => {
-    expect(() => new RevocationLookup(createExecutionContext(), { ...env, ...vars })).toThrow(message);
+  it.each(BAD)("%o: RevocationLookup refuses every call, saying which setting and why", (vars, message) => {
+    const lookup = new RevocationLookup(createExecutionContext(), { ...env, ...vars });
+    expect(() => lookup.isRevoked("tok-1")).toThrow(message);
+    expect(() => lookup.getRevocation("tok-1")).toThrow(message);
+    expect(() => lookup.checkMany(["tok-1"])).toThrow(message);
   });
 });

@@ -32,7 +32,7 @@ const ownFeed = () => {
 function countedLookup(vars: Partial<Env> = {}, state: ReaderState = newLocation()) {
   const { kv, calls } = watchKv(env.REVOCATIONS);
   const Located = class extends RevocationLookup {
-    protected override readerState(): ReaderState {
+    static override readerState(): ReaderState {
       return state;
     }
   };

@@ -155,6 +155,18 @@ describe("refused input", () => {
   });
 });
 
+describe("what a sibling can call", () => {
+  // Every method on the entrypoint's prototype is callable over the binding: the hooks that pick the
+  // reader state and the bindings are static, and the core is reached through a private static.
+  for (const name of ["readerState", "bindings", "core"]) {
+    it(`offers no ${name}() over RPC`, async () => {
+      const stub = lookup as unknown as Record<string, () => Promise<unknown>>;
+      const error = await rejectionOf(stub[name]!());
+      expect(String(error)).toMatch(/does not implement/);
+    });
+  }
+});
+
 describe("LOOKUP_CACHE_TTL", () => {
   it("is whole seconds of at least 30, and 30 for anything else", () => {
     const lookupCacheTtl = (value: string | undefined) => setting({ LOOKUP_CACHE_TTL: value }, "LOOKUP_CACHE_TTL");

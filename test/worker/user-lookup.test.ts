@@ -42,7 +42,7 @@ async function nextSecond(): Promise<void> {
 function countedLookup(state: ReaderState = newLocation()) {
   const { kv, calls } = watchKv(env.REVOCATIONS);
   const Located = class extends RevocationLookup {
-    protected override readerState(): ReaderState {
+    static override readerState(): ReaderState {
       return state;
     }
   };
