@@ -1,5 +1,5 @@
 /**
- * SHA-256 of a ~100-byte token in workerd: WebCrypto's `crypto.subtle.digest` against `@noble/hashes`,
+ * SHA-256 of a ~100-byte token in workerd: WebCrypto's `crypto.subtle.digest` against `@noble/hashes` and `fast-sha256`,
  * per call, one after another and a thousand at once. `npx tsx bench/hash.ts [--rounds 7] [--n 20000]`.
  * @module
  */
@@ -12,7 +12,7 @@ import { bundleWorkers } from "./build";
 import { cpuMs, findWorkerdPid } from "./proc";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const DIGESTS = ["webcrypto", "noble", "none"] as const;
+const DIGESTS = ["webcrypto", "noble", "fast", "none"] as const;
 const SHAPES = ["sequential", "concurrent"] as const;
 
 function option(name: string, fallback: number): number {
@@ -70,13 +70,13 @@ async function main(): Promise<void> {
     console.log(
       `SHA-256 of a ${bytes}-byte token in workerd, ${n} calls a request, workerd CPU time, median of ${rounds} rounds`,
     );
-    console.log("shape        webcrypto µs/call  noble µs/call  webcrypto/noble");
+    console.log("shape        webcrypto µs/call  noble µs/call  fast-sha256 µs/call  webcrypto/fast  noble/fast");
     for (const shape of SHAPES) {
       const perCall = (digest: string) =>
         ((median(samples.get(`${digest}/${shape}`)!) - median(samples.get(`none/${shape}`)!)) * 1000) / n;
-      const [web, noble] = [perCall("webcrypto"), perCall("noble")];
+      const [web, noble, fast] = [perCall("webcrypto"), perCall("noble"), perCall("fast")];
       console.log(
-        `${shape.padEnd(12)} ${web.toFixed(2).padStart(17)} ${noble.toFixed(2).padStart(14)} ${(web / noble).toFixed(2).padStart(16)}x`,
+        `${shape.padEnd(12)} ${web.toFixed(2).padStart(17)} ${noble.toFixed(2).padStart(14)} ${fast.toFixed(2).padStart(20)} ${(web / fast).toFixed(2).padStart(14)}x ${(noble / fast).toFixed(2).padStart(10)}x`,
       );
     }
   } finally {
