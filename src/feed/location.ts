@@ -148,12 +148,10 @@ export class FeedLocation {
    * `false` when the feed could not be read, and then only KV may answer (docs/design.md §8).
    */
   async fresh(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): Promise<boolean> {
+    if (this.freshNow(feed, settings, options)) return true;
     const intervalMs = settings.freshnessSeconds * 1000;
     const now = this.#now();
-    this.#loadDueSnapshots(feed, settings, options);
-    // This isolate's intervals start at its own phase; the cache keys follow the shared clock.
-    const interval = Math.floor((now - this.#phase * intervalMs) / intervalMs);
-    if (this.#freshFor === interval) return true;
+    const interval = this.#intervalAt(now, intervalMs);
     // A refresh whose request was cancelled may never settle: past its deadline it is given up.
     const abandoned = this.#inFlight && now - this.#inFlight.startedAt > this.#deadlineMs * 2;
     if (this.#attempted !== interval && (!this.#inFlight || abandoned)) {
@@ -177,6 +175,21 @@ export class FeedLocation {
     // A snapshot the refresh announced (at once for a cold isolate): fetched behind this lookup.
     this.#loadDueSnapshots(feed, settings, options);
     return isFresh;
+  }
+
+  /**
+   * {@link fresh} without waiting: `true` when the copies already reflect the current interval. The
+   * lookups ask it first, so that the common answer costs no promise and no turn of the microtask
+   * queue; `false` means "ask {@link fresh}", not "stale". Snapshots that are due start loading here.
+   */
+  freshNow(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): boolean {
+    this.#loadDueSnapshots(feed, settings, options);
+    return this.#freshFor === this.#intervalAt(this.#now(), settings.freshnessSeconds * 1000);
+  }
+
+  // This isolate's intervals start at its own phase; the cache keys follow the shared clock.
+  #intervalAt(now: number, intervalMs: number): number {
+    return Math.floor((now - this.#phase * intervalMs) / intervalMs);
   }
 
   /**
@@ -249,6 +262,7 @@ export class FeedLocation {
   }
 
   #loadDueSnapshots(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions): void {
+    if (this.#wanted.size === 0) return;
     const now = this.#now();
     for (const [shard, wanted] of this.#wanted) {
       if (wanted.dueAt > now || this.#loading.has(shard)) continue;

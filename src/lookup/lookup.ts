@@ -91,8 +91,9 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
       if (!asked) return false;
       // Without a user, the token's own single read (at most one KV get, none once memory settles it).
       if (!asked.user) return reader.revoked(asked.digest, call);
-      // One token and its user: the reader's check straight, without answer()'s sets for many.
-      return revokedBy(asked, await reader.check([asked.digest], [asked.user.digest], call));
+      // One token and its user: without answer()'s sets and maps for many.
+      const { revoked, bound } = await reader.checkOne(asked.digest, asked.user.digest, call);
+      return revoked || (bound !== null && revokesIssueTime(bound, asked.user.issuedAt));
     },
     async checkMany(tokens, subjects, call) {
       assertTokenList(tokens);
