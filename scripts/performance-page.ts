@@ -43,6 +43,10 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
 - **Rounds.** Each row runs in several rounds, each pass right after its ceiling's pass; a ratio is
   the median of the per-round ratios, with the range beside it. Latency is the median round's p50
   and the worst round's p99.
+- **The noise floor.** \`rpc-ceiling-aa\` is the RPC ceiling measured again as a row: its true
+  ratio is 1.00, so its median and its range show how far this run's noise alone moves a ratio. The
+  machine is shared: a single round of it has read anywhere from 0.5 to 1.9. A speed target is
+  still judged on its own median against its goal, never widened by the noise.
 - **Hot and cold.** Lookup rows ask about one repeated token (the hot path) and about a pool of
   tokens drawn at random (10% revoked), each against a ceiling asked the same way. The pool's
   revoked tokens are older than the log, so an isolate confirms each in KV the first time it sees it
