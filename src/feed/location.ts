@@ -69,15 +69,6 @@ interface Wanted {
 /** What {@link FeedLocation.settle} says of a digest that is not in the log. */
 export type Settled = "absent" | "maybe";
 
-/**
- * What {@link FeedLocation.settleUser} says of a user digest: the largest bound memory holds
- * (`null`: none), and whether that is the whole truth (`settled`) or KV must be asked too.
- */
-export interface UserSettled {
-  readonly bound: number | null;
-  readonly settled: boolean;
-}
-
 export interface FeedLocationOptions {
   /** The location's cache: `caches.default` in production, a named cache per simulated location in tests. */
   cache?: () => Cache | Promise<Cache>;
@@ -198,41 +189,41 @@ export class FeedLocation {
    * not hold the digest or KV already cleared it as a false positive) or `"maybe"` (ask KV).
    */
   settle(digest: string, fresh: boolean): Settled {
-    if (!fresh) return "maybe";
-    const shard = shardFor(digest);
-    const loaded = this.#snapshots.get(shard);
-    const copy = this.#copies.get(shard);
-    if (!loaded || !copy || loaded.snapshot.epoch !== copy.epoch) return "maybe";
-    // The log must hold every entry after the cut, else something newer than the filter is unknown.
-    if (copy.coveredFrom > loaded.snapshot.cut + 1) return "maybe";
+    const loaded = this.#settling(shardFor(digest), fresh);
+    if (!loaded) return "maybe";
     if (!filterHas(loaded.snapshot.filter, digest)) return "absent";
     return loaded.cleared.has(digest) ? "absent" : "maybe";
   }
 
   /**
-   * The user revocation bound of a user digest from memory: the largest of the log's and the
-   * snapshot's. Settled (no KV read needed) when the log is fresh and covers everything after the
-   * cut of a complete snapshot of the user's shard, as for {@link settle}.
+   * The largest user revocation bound memory holds for a user digest (whole epoch seconds): the log
+   * copies' and the snapshot's user section's; `null` for none. The whole truth only when
+   * {@link usersSettled}; else KV must be asked too.
    */
-  settleUser(digest: string, fresh: boolean): UserSettled {
-    const shard = shardFor(digest);
-    const loaded = this.#snapshots.get(shard);
-    const copy = this.#copies.get(shard);
+  userBound(digest: string): number | null {
     const now = this.#now();
     let bound: number | null = null;
     for (const each of this.#copies.values()) {
       const held = each.userBound(digest, now);
       if (held !== undefined && (bound === null || held > bound)) bound = held;
     }
-    const fromSnapshot = loaded?.users.get(digest);
-    if (fromSnapshot !== undefined && (bound === null || fromSnapshot > bound)) bound = fromSnapshot;
-    const settled =
-      fresh &&
-      loaded !== undefined &&
-      copy !== undefined &&
-      loaded.snapshot.epoch === copy.epoch &&
-      copy.coveredFrom <= loaded.snapshot.cut + 1;
-    return { bound, settled };
+    const fromSnapshot = this.#snapshots.get(shardFor(digest))?.users.get(digest);
+    return fromSnapshot !== undefined && (bound === null || fromSnapshot > bound) ? fromSnapshot : bound;
+  }
+
+  /** Whether {@link userBound} is the whole truth for a user digest, as {@link settle} is for tokens. */
+  usersSettled(digest: string, fresh: boolean): boolean {
+    return this.#settling(shardFor(digest), fresh) !== undefined;
+  }
+
+  // The shard's snapshot when memory settles what it leaves out: the log is fresh and, in the same
+  // epoch, holds every entry after the snapshot's cut (else something newer than the filter is unknown).
+  #settling(shard: string, fresh: boolean): Loaded | undefined {
+    if (!fresh) return undefined;
+    const loaded = this.#snapshots.get(shard);
+    const copy = this.#copies.get(shard);
+    if (!loaded || !copy || loaded.snapshot.epoch !== copy.epoch) return undefined;
+    return copy.coveredFrom > loaded.snapshot.cut + 1 ? undefined : loaded;
   }
 
   /** Records this isolate's own raise of a user's bound at once, before any refresh. */

@@ -92,8 +92,7 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
       // Without a user, the token's own single read (at most one KV get, none once memory settles it).
       if (!asked.user) return reader.revoked(asked.digest, call);
       // One token and its user: without answer()'s sets and maps for many.
-      const { revoked, bound } = await reader.checkOne(asked.digest, asked.user.digest, call);
-      return revoked || (bound !== null && revokesIssueTime(bound, asked.user.issuedAt));
+      return reader.revokedWithUser(asked.digest, asked.user.digest, asked.user.issuedAt, call);
     },
     async checkMany(tokens, subjects, call) {
       assertTokenList(tokens);

@@ -10,6 +10,7 @@ import { FeedUnavailable } from "../feed/errors";
 import { FeedLocation, type FeedNamespace, type FreshOptions } from "../feed/location";
 import type { FeedSettings } from "../feed/settings";
 import { shardFor } from "../feed/shards";
+import { revokesIssueTime } from "../users/issue-time";
 import { KnownRevocations } from "./known";
 import type { RevocationRecord, RevocationStore } from "./store";
 import type { UserRevocationRecord, UserRevocationStore } from "./user-revocations";
@@ -70,14 +71,15 @@ export interface RevocationReader {
     call?: FreshOptions,
   ): Promise<{ revoked: Map<string, boolean>; bounds: Map<string, number | null> }>;
   /**
-   * {@link check} for one token and its user, the lookups' common call: what memory settles is answered
-   * without the maps and lists of a batch.
+   * Whether a token is revoked by itself or by its user's revocation (`issuedAt` in epoch ms, `undefined`
+   * when unknown): {@link check} for one token, the lookups' common call, without a batch's maps.
    */
-  checkOne(
+  revokedWithUser(
     digest: string,
     userDigest: string,
+    issuedAt: number | undefined,
     call?: FreshOptions,
-  ): Promise<{ revoked: boolean; bound: number | null }>;
+  ): Promise<boolean>;
   /** A user's revocation record from KV, or from the object where KV has not caught up; `null` for none. */
   userRecord(userDigest: string): Promise<UserRevocationRecord | null>;
 }
@@ -157,9 +159,8 @@ export function revocationReader({
       else revoked.set(digest, settled);
     }
     for (const userDigest of userDigests) {
-      const { bound, settled } = location.settleUser(userDigest, isFresh);
-      bounds.set(userDigest, bound);
-      if (!settled) openUsers.push(userDigest);
+      bounds.set(userDigest, location.userBound(userDigest));
+      if (!location.usersSettled(userDigest, isFresh)) openUsers.push(userDigest);
     }
     if (openTokens.length === 0 && openUsers.length === 0) return { revoked, bounds };
     if (openUsers.length === 0) {
@@ -182,20 +183,25 @@ export function revocationReader({
 
   return {
     async userBound(userDigest) {
-      const { bound, settled } = location.settleUser(userDigest, freshNow(undefined) || (await fresh(undefined)));
-      if (settled) return bound;
+      const isFresh = freshNow(undefined) || (await fresh(undefined));
+      const bound = location.userBound(userDigest);
+      if (location.usersSettled(userDigest, isFresh)) return bound;
       return larger(bound, boundOf(await users().get(userDigest)));
     },
 
     check,
 
-    async checkOne(digest, userDigest, call) {
+    async revokedWithUser(digest, userDigest, issuedAt, call) {
       const isFresh = freshNow(call) || (await fresh(call));
-      const revoked = fromMemory(digest, isFresh);
-      const { bound, settled } = location.settleUser(userDigest, isFresh);
-      if (revoked !== undefined && settled) return { revoked, bound };
+      const token = fromMemory(digest, isFresh);
+      if (token === true) return true;
+      const bound = location.userBound(userDigest);
+      if (bound !== null && revokesIssueTime(bound, issuedAt)) return true;
+      if (token === false && location.usersSettled(userDigest, isFresh)) return false;
+      // What memory leaves open, read as a batch of one: the token's key and its user's together.
       const checked = await check([digest], [userDigest], call);
-      return { revoked: checked.revoked.get(digest) === true, bound: checked.bounds.get(userDigest) ?? null };
+      const read = checked.bounds.get(userDigest) ?? null;
+      return checked.revoked.get(digest) === true || (read !== null && revokesIssueTime(read, issuedAt));
     },
 
     async userRecord(userDigest) {
