@@ -166,8 +166,8 @@ try {
           );
         }
         for (const s of members) await bench.warm(s, warmupOf(s));
-        // Round after round, each row's pass right after its ceiling's: the machine's noise moves
-        // both alike, and the spread over the rounds shows how much it moved.
+        // Round after round, the ceiling's pass and then each row's in turn: passes seconds apart see
+        // much the same machine, and the spread over the rounds (and the A/A row's) shows how much it moved.
         const passes = new Map<string, Measurement[]>(members.map((s) => [s.id, []]));
         for (let round = 0; round < rounds; round++) {
           for (const s of members) passes.get(s.id)!.push(await bench.measure(s, passOf(s)));

@@ -40,8 +40,9 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
   same run on the same runtime: a worker that answers \`204\` and does nothing (HTTP rows), an RPC
   method that answers \`false\` and does nothing (lookup rows). The machine is shared, so absolute
   requests per second move from run to run; ratios move much less.
-- **Rounds.** Each row runs in several rounds, each pass right after its ceiling's pass; a ratio is
-  the median of the per-round ratios, with the range beside it. Latency is the median round's p50
+- **Rounds.** Each row runs in several rounds; in each round its ceiling's pass comes first and the
+  group's rows follow in turn, so that a ratio pairs passes a few seconds apart. A ratio is the
+  median of the per-round ratios, with the range beside it. Latency is the median round's p50
   and the worst round's p99.
 - **The noise floor.** \`rpc-ceiling-aa\` is the RPC ceiling measured again as a row: its true
   ratio is 1.00, so its median and its range show how far this run's noise alone moves a ratio. The

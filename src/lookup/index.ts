@@ -17,11 +17,11 @@ import type { RevocationLookupCore } from "./lookup";
  * @example await env.REVOCATION.isRevoked(request.headers.get("X-Auth-Token") ?? "")
  */
 export class RevocationLookup extends WorkerEntrypoint<Env> implements RevocationLookupMethods {
-  // No instance fields, no constructor and no private methods: workerd constructs an entrypoint for
-  // every call, and V8 then skips this class's constructor (a field initializer here cost more than
-  // the answer, docs/performance.md). The core comes from its per-isolate cache
-  // (src/lookup/core-cache.ts); a bad FEED_* or LOOKUP_CACHE_TTL setting fails every call, naming it.
-  // The hooks below are static because every method on the prototype is callable over the binding.
+  // No instance fields, no constructor and no instance private methods: workerd constructs an
+  // entrypoint for every call, and V8 then skips this class's constructor (a field initializer here
+  // took more CPU than the answer). The core comes from its per-isolate cache (core-cache.ts); a bad
+  // FEED_* or LOOKUP_CACHE_TTL setting rejects every call, naming the setting. The hooks below are
+  // static because every method on the prototype is callable over the binding.
 
   /** The isolate state the answers come from; a simulated location (tests, bench) overrides it. */
   static readerState(): ReaderState {
@@ -35,7 +35,13 @@ export class RevocationLookup extends WorkerEntrypoint<Env> implements Revocatio
 
   static #core(entry: RevocationLookup): RevocationLookupCore {
     const kind = entry.constructor as typeof RevocationLookup;
-    return lookupCore(kind.bindings(entry.env), kind.readerState());
+    try {
+      return lookupCore(kind.bindings(entry.env), kind.readerState());
+    } catch (error) {
+      // A rejected call, as every answer is a promise: not a throw out of a method that returns one.
+      const reject = () => Promise.reject(error);
+      return { isRevoked: reject, getRevocation: reject, checkMany: reject };
+    }
   }
 
   /**

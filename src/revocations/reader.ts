@@ -147,8 +147,8 @@ export function revocationReader({
   const larger = (a: number | null, b: number | null): number | null =>
     a === null ? b : b === null ? a : Math.max(a, b);
 
-  const check: RevocationReader["check"] = async (digests, userDigests, call) => {
-    const isFresh = freshNow(call) || (await fresh(call));
+  /** {@link RevocationReader.check} once freshness is known: asked once per call, whatever reads follow. */
+  async function checkAt(isFresh: boolean, digests: readonly string[], userDigests: readonly string[]) {
     const revoked = new Map<string, boolean>();
     const bounds = new Map<string, number | null>();
     const openTokens: string[] = [];
@@ -179,7 +179,10 @@ export function revocationReader({
       bounds.set(userDigest, larger(bounds.get(userDigest) ?? null, boundOf(record)));
     }
     return { revoked, bounds };
-  };
+  }
+
+  const check: RevocationReader["check"] = async (digests, userDigests, call) =>
+    checkAt(freshNow(call) || (await fresh(call)), digests, userDigests);
 
   return {
     async userBound(userDigest) {
@@ -199,7 +202,7 @@ export function revocationReader({
       if (bound !== null && revokesIssueTime(bound, issuedAt)) return true;
       if (token === false && location.usersSettled(userDigest, isFresh)) return false;
       // What memory leaves open, read as a batch of one: the token's key and its user's together.
-      const checked = await check([digest], [userDigest], call);
+      const checked = await checkAt(isFresh, [digest], [userDigest]);
       const read = checked.bounds.get(userDigest) ?? null;
       return checked.revoked.get(digest) === true || (read !== null && revokesIssueTime(read, issuedAt));
     },

@@ -37,12 +37,16 @@ export function digestOf(text: string): string {
   // is encoded into one scratch buffer: `sha256(encoder.encode(text))` made a hasher, its buffers and
   // the bytes per call, and checkMany(100) spent as much in the garbage collector as in the hash.
   const { read, written } = encoder.encodeInto(text, scratch);
-  if (read === text.length) hasher.update(scratch, written);
-  else hasher.update(encoder.encode(text));
-  hasher.finish(out);
-  // No token's bytes stay behind between calls: the scratch and the hasher's block are wiped.
-  scratch.fill(0, 0, written);
-  hasher.clean();
+  try {
+    if (read === text.length) hasher.update(scratch, written);
+    else hasher.update(encoder.encode(text));
+    hasher.finish(out);
+  } finally {
+    // No token's bytes stay behind between calls, and a failed digest leaves the hasher ready for
+    // the next: the scratch and the hasher's block and schedule are wiped, its state reset.
+    scratch.fill(0, 0, written);
+    hasher.clean();
+  }
   return base64url32(out);
 }
 

@@ -77,7 +77,9 @@ describe("RevocationLookup with a kept core", () => {
     expect(await good.isRevoked(`tok-${crypto.randomUUID()}`)).toBe(false);
     for (let i = 0; i < 2; i++) {
       const bad = new Lookup(createExecutionContext(), { ...env, FEED_WINDOW: "120" });
-      expect(() => bad.isRevoked(`tok-${crypto.randomUUID()}`)).toThrow(/FEED_WINDOW is 120 s.*set it to 180 or more/);
+      await expect(bad.isRevoked(`tok-${crypto.randomUUID()}`)).rejects.toThrow(
+        /FEED_WINDOW is 120 s.*set it to 180 or more/,
+      );
     }
     expect(await new Lookup(createExecutionContext(), env).checkMany(["a", "b"])).toEqual([false, false]);
   });
