@@ -12,6 +12,8 @@ import { repeated } from "./stats";
 import { type Problem, type Target, target } from "./verdict";
 
 const BUILDS = ["miniflare", "memory"] as const;
+/** A time in ms as seconds, for the propagation targets. */
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const ratioText = (r: Row) =>
   `${r.ratio!.toFixed(2)} x (rounds ${r.ratioRounds!.min.toFixed(2)}-${r.ratioRounds!.max.toFixed(2)}; CPU ${r.cpuRatio?.toFixed(2)} x)`;
 
@@ -120,9 +122,8 @@ export function judgeTargets(
       },
       () => {
         const p = feed!.propagation!;
-        const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
         return {
-          measured: `${s(p.everyLocationMs.max)} (p99 ${s(p.everyLocationMs.p99)})`,
+          measured: `${seconds(p.everyLocationMs.max)} (p99 ${seconds(p.everyLocationMs.p99)})`,
           holds: p.everyLocationMs.max <= GOAL_MS,
         };
       },
@@ -138,9 +139,8 @@ export function judgeTargets(
         const run = feed!.userPropagation!;
         const users = run.users;
         if (!users) return { measured: "no user figures", holds: false };
-        const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
         return {
-          measured: `users ${s(users.everyLocationMs.max)} (p99 ${s(users.everyLocationMs.p99)}, ${users.revocations} users); tokens ${s(run.everyLocationMs.max)} (p99 ${s(run.everyLocationMs.p99)}, ${run.revocations} tokens)`,
+          measured: `users ${seconds(users.everyLocationMs.max)} (p99 ${seconds(users.everyLocationMs.p99)}, ${users.revocations} users); tokens ${seconds(run.everyLocationMs.max)} (p99 ${seconds(run.everyLocationMs.p99)}, ${run.revocations} tokens)`,
           holds: users.everyLocationMs.max <= GOAL_MS && run.everyLocationMs.max <= GOAL_MS,
         };
       },

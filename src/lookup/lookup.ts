@@ -68,9 +68,10 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
 
   /** Whether the reader's answers revoke a token: by its own revocation, or its user's. */
   function revokedBy({ digest, user }: Asked, { revoked, bounds }: Checked): boolean {
-    if (revoked.get(digest)) return true;
-    const bound = user ? (bounds.get(user.digest) ?? null) : null;
-    return bound !== null && revokesIssueTime(bound, user?.issuedAt);
+    return (
+      revoked.get(digest) === true ||
+      (user !== undefined && revokesIssueTime(bounds.get(user.digest) ?? null, user.issuedAt))
+    );
   }
 
   return {

@@ -198,13 +198,11 @@ export function revocationReader({
       const isFresh = freshNow(call) || (await fresh(call));
       const token = fromMemory(digest, isFresh);
       if (token === true) return true;
-      const bound = location.userBound(userDigest);
-      if (bound !== null && revokesIssueTime(bound, issuedAt)) return true;
+      if (revokesIssueTime(location.userBound(userDigest), issuedAt)) return true;
       if (token === false && location.usersSettled(userDigest, isFresh)) return false;
       // What memory leaves open, read as a batch of one: the token's key and its user's together.
       const checked = await checkAt(isFresh, [digest], [userDigest]);
-      const read = checked.bounds.get(userDigest) ?? null;
-      return checked.revoked.get(digest) === true || (read !== null && revokesIssueTime(read, issuedAt));
+      return checked.revoked.get(digest) === true || revokesIssueTime(checked.bounds.get(userDigest) ?? null, issuedAt);
     },
 
     async userRecord(userDigest) {

@@ -22,8 +22,7 @@ export interface UserRevocationReader {
 export function userRevocationReader(reader: Pick<RevocationReader, "userBound">): UserRevocationReader {
   return {
     async revokes({ userId, issuedAt }) {
-      const bound = await reader.userBound(await userDigest(userId));
-      return bound !== null && revokesIssueTime(bound, issuedAt);
+      return revokesIssueTime(await reader.userBound(await userDigest(userId)), issuedAt);
     },
   };
 }

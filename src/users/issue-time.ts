@@ -14,13 +14,15 @@ export function wholeSeconds(instant: string | number): number | undefined {
 }
 
 /**
- * Whether a user revocation up to `issuedBefore` (epoch seconds) refuses a token issued at
- * `issuedAt`. A token whose issue time is unknown (`undefined`, or unparsable) is refused: it cannot
- * show that it came later.
+ * Whether a user revocation up to `issuedBefore` (epoch seconds; `null`: the user has none) refuses
+ * a token issued at `issuedAt`. A token whose issue time is unknown (`undefined`, or unparsable) is
+ * refused while a user revocation stands: it cannot show that it came later.
  * @example revokesIssueTime(1796283612, "2026-12-03T07:40:12.999Z") // true: the same second
  * @example revokesIssueTime(1796283612, "2026-12-03T07:40:13.000Z") // false: a later second
+ * @example revokesIssueTime(null, undefined) // false: no user revocation
  */
-export function revokesIssueTime(issuedBefore: number, issuedAt: string | number | undefined): boolean {
+export function revokesIssueTime(issuedBefore: number | null, issuedAt: string | number | undefined): boolean {
+  if (issuedBefore === null) return false;
   const issued = issuedAt === undefined ? undefined : wholeSeconds(issuedAt);
   return issued === undefined || issued <= issuedBefore;
 }
