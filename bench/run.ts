@@ -20,7 +20,7 @@ import { declaredRows, selectRows } from "./plan";
 import { memoryOf, summarize } from "./proc";
 import { formatMarkdown, formatTable, formatTargets, type Row, toRow } from "./report";
 import { startRuntime } from "./runtime";
-import { allScenarios, type Bindings, groupsOf, MODES, type Mode, type Scenario } from "./scenarios";
+import { allScenarios, type Bindings, groupsOf, MODES, type Mode, rotated, type Scenario } from "./scenarios";
 import { type Range, seed } from "./seed";
 import { newRunId, runMarker, type TokenKind } from "./tokens";
 import type { Problem } from "./verdict";
@@ -58,10 +58,13 @@ const distance = drawDistance(FEED_MODES[mode].locations.locations, minMs, maxMs
 const amountOf = (s: Scenario) => Math.max(connections * 10, Math.round(requests * s.weight));
 const passOf = (s: Scenario) => Math.max(connections * 5, Math.round(amountOf(s) / rounds));
 const warmupOf = (s: Scenario) => Math.max(connections * 5, Math.round(warmup * s.weight));
+// Unmeasured requests to a pass's own target right before it (a tenth of a pass), so that no pass
+// starts with its own isolates idle since their last pass and another target's warm.
+const leadInOf = (s: Scenario) => Math.max(connections * 5, Math.round(passOf(s) / 10));
 
-// Fresh tokens each series needs on each build: warm-up, every round's pass (each may overrun by a
-// few requests per connection) and any profile pass. The miniflare build registers the first
-// stretch of a series, the memory build the next.
+// Fresh tokens each series needs on each build: warm-up, every round's lead-in and pass (each may
+// overrun by a few requests per connection) and any profile pass. The miniflare build registers the
+// first stretch of a series, the memory build the next.
 const poolOf = (kind: TokenKind, bindings: Bindings) =>
   scenarios
     .filter((s) => s.fresh?.kind === kind && s.bindings === bindings)
@@ -70,7 +73,7 @@ const poolOf = (kind: TokenKind, bindings: Bindings) =>
         sum +
         warmupOf(s) +
         connections * 4 +
-        rounds * (passOf(s) + connections * 4) +
+        rounds * (leadInOf(s) + passOf(s) + connections * 8) +
         (profiled.has(s.id) ? amountOf(s) : 0),
       0,
     );
@@ -166,11 +169,16 @@ try {
           );
         }
         for (const s of members) await bench.warm(s, warmupOf(s));
-        // Round after round, the ceiling's pass and then each row's in turn: passes seconds apart see
-        // much the same machine, and the spread over the rounds (and the A/A row's) shows how much it moved.
+        // Round after round, one pass of the ceiling and of each row, each row's ratio taken against
+        // the ceiling's pass of its round. Each round starts one member later (the ceiling first in
+        // round 0, last in the next...), so no row is always the furthest from its ceiling and a drift
+        // over a round tilts no row one way; each pass follows a lead-in of its own target.
         const passes = new Map<string, Measurement[]>(members.map((s) => [s.id, []]));
         for (let round = 0; round < rounds; round++) {
-          for (const s of members) passes.get(s.id)!.push(await bench.measure(s, passOf(s)));
+          for (const s of rotated(members, round)) {
+            await bench.warm(s, leadInOf(s));
+            passes.get(s.id)!.push(await bench.measure(s, passOf(s)));
+          }
         }
         const retained = await bench.retained();
         for (const s of members) {

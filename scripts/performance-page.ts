@@ -40,14 +40,21 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
   same run on the same runtime: a worker that answers \`204\` and does nothing (HTTP rows), an RPC
   method that answers \`false\` and does nothing (lookup rows). The machine is shared, so absolute
   requests per second move from run to run; ratios move much less.
-- **Rounds.** Each row runs in several rounds; in each round its ceiling's pass comes first and the
-  group's rows follow in turn, so that a ratio pairs passes a few seconds apart. A ratio is the
-  median of the per-round ratios, with the range beside it. Latency is the median round's p50
-  and the worst round's p99.
+- **Rounds.** Each row runs in several rounds of one pass each, and a row's ratio in a round is
+  taken against its ceiling's pass of the same round, seconds apart. Each round starts one member of
+  the group later than the one before, so no row always runs furthest from its ceiling, and each
+  pass follows a short unmeasured lead-in of its own target (a tenth of a pass), so that no pass
+  starts with the previous target's isolate warm and its own cold. A ratio is the median of the
+  per-round ratios, with the range beside it. Latency is the median round's p50 and the worst
+  round's p99. A lookup row's pass lasts about 2 s.
 - **The noise floor.** \`rpc-ceiling-aa\` is the RPC ceiling measured again as a row: its true
   ratio is 1.00, so its median and its range show how far this run's noise alone moves a ratio. The
-  machine is shared: a single round of it has read anywhere from 0.5 to 1.9. A speed target is
-  still judged on its own median against its goal, never widened by the noise.
+  noise is in the runtime, not the machine's CPU (a busy loop reads within 3% from one quarter
+  second to the next): the same pass of the ceiling has cost workerd from 75 to 225 µs of CPU a
+  request, and single passes of 0.2 s read anywhere from 0.5 to 1.9 against each other; passes of
+  2 s vary by about 7%. Even so, the A/A median itself read from 0.84 to 1.02 over six runs of the
+  lookup groups alone: a ratio within about 0.08 of a goal is not told apart from it by one run. A
+  speed target is still judged on its own median against its goal, never widened by the noise.
 - **Hot and cold.** Lookup rows ask about one repeated token (the hot path) and about a pool of
   tokens drawn at random (10% revoked), each against a ceiling asked the same way. The pool's
   revoked tokens are older than the log, so an isolate confirms each in KV the first time it sees it
@@ -57,7 +64,7 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
 - **Answers checked under load.** The sibling that calls the lookup checks every answer and answers
   \`409\` when one is wrong; a \`409\` is a wrong answer and a problem of its row.
 - **checkMany(100)'s baseline** is 100 \`isRevoked\` calls made one after another inside one request,
-  alternated with it round by round.
+  measured in the same rounds.
 - **Distance.** Each simulated location is a round trip away from the feed's Durable Object, drawn
   once per location uniformly in the range shown above and added to every call to the object
   (\`head\`, \`segment\`, \`record\`, snapshot fetches), in the propagation and steady-state runs.

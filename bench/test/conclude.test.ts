@@ -6,6 +6,7 @@ import { PAGE_PATH, renderPerformancePage, staleness } from "../../scripts/perfo
 import { conclude, type RunOutcome } from "../conclude";
 import { feedProblems } from "../feed/index";
 import { declaredRows, selectRows } from "../plan";
+import { rotated } from "../scenarios";
 import { failures, missingRows } from "../verdict";
 import { declared, feed, rows } from "./fixtures";
 
@@ -274,6 +275,20 @@ describe("the declared row list", () => {
       "feed.propagation",
       "feed.user-propagation",
     ]);
+  });
+});
+
+describe("the order of a group's passes", () => {
+  it("turns by one member a round, so over as many rounds each member takes each place once", () => {
+    const members = ["ceiling", "a", "b", "aa"];
+    const orders = members.map((_, round) => rotated(members, round));
+    expect(orders[0]).toEqual(members);
+    expect(orders[1]).toEqual(["a", "b", "aa", "ceiling"]);
+    for (let place = 0; place < members.length; place++) {
+      expect(new Set(orders.map((order) => order[place])).size).toBe(members.length);
+    }
+    expect(rotated(members, members.length)).toEqual(members);
+    expect(rotated([], 3)).toEqual([]);
   });
 });
 
