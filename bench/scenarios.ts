@@ -486,8 +486,9 @@ export function groupsOf(scenarios: readonly Scenario[]): Group[] {
  */
 export const MODES = {
   quick: { warmup: 100, requests: 400, connections: 8, rounds: 2 },
-  // 9 rounds of the same length as 5 were: an A/A row (the ceiling against itself) spread from 0.78
-  // to 1.04 over runs of 5 rounds on this shared machine, its single rounds from 0.48 to 1.87.
+  // 9 rounds, each pass (times its weight) as long as one of 5 rounds was: an A/A row (the ceiling
+  // against itself) spread from 0.78 to 1.04 over runs of 5 rounds here, its single rounds from 0.48
+  // to 1.87 (the runtime's noise, not the machine's CPU: see the weights above).
   full: { warmup: 1000, requests: 14400, connections: 8, rounds: 9 },
 } as const;
 export type Mode = keyof typeof MODES;

@@ -117,18 +117,18 @@ function runSection(r: Results): string {
       .join(", ")} |`,
     `| load | ${r.load.tool}, ${r.load.connections} connections, ${r.load.warmup} warm-up + ${r.load.requests} requests a row (times its weight), ${r.load.rounds} rounds |`,
     `| distance to the feed object | ${d.minMs}-${d.maxMs} ms round trip, per location: ${d.perLocationMs.join(", ")} |`,
-    noiseFloor(r),
+    ...noiseFloor(r),
     `| verdict | ${r.failures.length === 0 ? "passed" : `**failed**: ${r.failures.length} reasons (below)`} |`,
-  ]
-    .filter((line) => line !== "")
-    .join("\n");
+  ].join("\n");
 }
 
-/** The A/A row's ratio (the RPC ceiling against itself, truth 1.00): how far this run's noise moved a ratio. */
-function noiseFloor(r: Results): string {
+/** The A/A row's ratio (the RPC ceiling against itself, truth 1.00): how far this run's noise moved a ratio; no line without the row. */
+function noiseFloor(r: Results): string[] {
   const aa = r.rows.find((row) => row.id === "rpc-ceiling-aa")?.ratioRounds;
-  if (!aa) return "";
-  return `| noise floor | the RPC ceiling measured as a row (\`rpc-ceiling-aa\`, truth 1.00): ${fixed(aa.median, 2)} x (rounds ${fixed(aa.min, 2)}-${fixed(aa.max, 2)}) |`;
+  if (!aa) return [];
+  return [
+    `| noise floor | the RPC ceiling measured as a row (\`rpc-ceiling-aa\`, truth 1.00): ${fixed(aa.median, 2)} x (rounds ${fixed(aa.min, 2)}-${fixed(aa.max, 2)}) |`,
+  ];
 }
 
 function targetsSection(r: Results): string {

@@ -7,9 +7,8 @@
  */
 import type { RevocationRecord } from "@token-revocation/client";
 import type { FreshOptions } from "../feed/location";
-import type { RevocationReader } from "../revocations/reader";
+import { type RevocationReader, revokedIn } from "../revocations/reader";
 import { digestOf, readToken, tokenProblem } from "../token";
-import { revokesIssueTime } from "../users/issue-time";
 import { userDigestOf } from "../users/user-id";
 import { type CheckedSubject, checkSubject, checkSubjects } from "./subject";
 import { assertToken, assertTokenList } from "./validate";
@@ -26,9 +25,6 @@ interface Asked {
   readonly digest: string;
   readonly user?: { readonly digest: string; readonly issuedAt: number | undefined };
 }
-
-/** The reader's answers for a set of tokens and users. */
-type Checked = Awaited<ReturnType<RevocationReader["check"]>>;
 
 /**
  * @example
@@ -63,15 +59,7 @@ export function revocationLookup(reader: RevocationReader): RevocationLookupCore
       if (each.user) users.add(each.user.digest);
     }
     const checked = await reader.check([...digests], [...users], call);
-    return asked.map((each) => each !== null && revokedBy(each, checked));
-  }
-
-  /** Whether the reader's answers revoke a token: by its own revocation, or its user's. */
-  function revokedBy({ digest, user }: Asked, { revoked, bounds }: Checked): boolean {
-    return (
-      revoked.get(digest) === true ||
-      (user !== undefined && revokesIssueTime(bounds.get(user.digest) ?? null, user.issuedAt))
-    );
+    return asked.map((each) => each !== null && revokedIn(checked, each.digest, each.user));
   }
 
   return {

@@ -45,6 +45,29 @@ interface Verdict {
   readonly confirmed: boolean;
 }
 
+/** The reader's answers for a set of tokens and users ({@link RevocationReader.check}). */
+export interface Checked {
+  /** Per token digest: revoked by itself. */
+  readonly revoked: Map<string, boolean>;
+  /** Per user digest: the user revocation bound (whole epoch seconds), `null` for none. */
+  readonly bounds: Map<string, number | null>;
+}
+
+/**
+ * Whether {@link Checked} answers revoke one token: by its own revocation, or by its user's
+ * (`user.issuedAt` in epoch ms, `undefined` when unknown; no `user`: none is known).
+ */
+export function revokedIn(
+  { revoked, bounds }: Checked,
+  digest: string,
+  user?: { readonly digest: string; readonly issuedAt: number | undefined },
+): boolean {
+  return (
+    revoked.get(digest) === true ||
+    (user !== undefined && revokesIssueTime(bounds.get(user.digest) ?? null, user.issuedAt))
+  );
+}
+
 export interface RevocationReader {
   verdict(digest: string): Promise<Verdict>;
   /**
@@ -65,11 +88,7 @@ export interface RevocationReader {
    * Tokens and users together, for lookups: what memory settles costs nothing; the rest of both kinds
    * is read in one bulk KV read (per 100 keys).
    */
-  check(
-    digests: readonly string[],
-    userDigests: readonly string[],
-    call?: FreshOptions,
-  ): Promise<{ revoked: Map<string, boolean>; bounds: Map<string, number | null> }>;
+  check(digests: readonly string[], userDigests: readonly string[], call?: FreshOptions): Promise<Checked>;
   /**
    * Whether a token is revoked by itself or by its user's revocation (`issuedAt` in epoch ms, `undefined`
    * when unknown): {@link check} for one token, the lookups' common call, without a batch's maps.
@@ -201,8 +220,7 @@ export function revocationReader({
       if (revokesIssueTime(location.userBound(userDigest), issuedAt)) return true;
       if (token === false && location.usersSettled(userDigest, isFresh)) return false;
       // What memory leaves open, read as a batch of one: the token's key and its user's together.
-      const checked = await checkAt(isFresh, [digest], [userDigest]);
-      return checked.revoked.get(digest) === true || revokesIssueTime(checked.bounds.get(userDigest) ?? null, issuedAt);
+      return revokedIn(await checkAt(isFresh, [digest], [userDigest]), digest, { digest: userDigest, issuedAt });
     },
 
     async userRecord(userDigest) {
