@@ -174,8 +174,10 @@ export class FeedLocation {
    * queue; `false` means "ask {@link fresh}", not "stale". Snapshots that are due start loading here.
    */
   freshNow(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions = {}): boolean {
-    this.#loadDueSnapshots(feed, settings, options);
-    return this.#freshFor === this.#intervalAt(this.#now(), settings.freshnessSeconds * 1000);
+    // One reading of the clock for both: every lookup asks this first.
+    const now = this.#now();
+    this.#loadDueSnapshots(feed, settings, options, now);
+    return this.#freshFor === this.#intervalAt(now, settings.freshnessSeconds * 1000);
   }
 
   // This isolate's intervals start at its own phase; the cache keys follow the shared clock.
@@ -252,9 +254,8 @@ export class FeedLocation {
     await Promise.allSettled([...this.#loading.values()]);
   }
 
-  #loadDueSnapshots(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions): void {
+  #loadDueSnapshots(feed: FeedNamespace, settings: FeedSettings, options: FreshOptions, now = this.#now()): void {
     if (this.#wanted.size === 0) return;
-    const now = this.#now();
     for (const [shard, wanted] of this.#wanted) {
       if (wanted.dueAt > now || this.#loading.has(shard)) continue;
       const promise = this.#loadSnapshot(feed, settings, shard, wanted).finally(() => this.#loading.delete(shard));
@@ -302,9 +303,16 @@ export class FeedLocation {
     this.#wanted.set(shard, { epoch: head.epoch, cut: info.cut, dueAt: this.#now() + delay });
   }
 
-  /** `true` when a shard's copy holds the digest (fresh or not: a revocation seen stays true). */
-  revoked(digest: string): boolean {
-    const now = this.#now();
+  /** Epoch ms by this location's clock (`Date.now` unless a test injects one). */
+  now(): number {
+    return this.#now();
+  }
+
+  /**
+   * `true` when a shard's copy holds the digest (fresh or not: a revocation seen stays true). `now`:
+   * a reading of {@link now} the caller already took.
+   */
+  revoked(digest: string, now = this.#now()): boolean {
     for (const copy of this.#copies.values()) if (copy.has(digest, now)) return true;
     return false;
   }

@@ -43,6 +43,16 @@ const built = new WeakMap<ReaderState, Built>();
  * @example const core = lookupCore(env, isolateState); await core.isRevoked(token, undefined, ctx);
  */
 export function lookupCore(env: CoreEnv, state: ReaderState): RevocationLookupCore {
+  // Every call of an isolate asks with the same two objects: one comparison, before any map.
+  if (recent?.state === state && recent.env === env) return recent.core;
+  const core = coreFor(env, state);
+  recent = { state, env, core };
+  return core;
+}
+
+let recent: { readonly state: ReaderState; readonly env: CoreEnv; readonly core: RevocationLookupCore } | undefined;
+
+function coreFor(env: CoreEnv, state: ReaderState): RevocationLookupCore {
   const last = built.get(state);
   if (last?.env === env) return last.core;
   const values = valuesOf(env);

@@ -111,7 +111,6 @@ export interface RevocationReaderOptions extends FreshOptions {
   feed: FeedNamespace;
   settings: FeedSettings;
   state?: ReaderState;
-  now?: () => number;
 }
 
 const NOT_REVOKED: Verdict = { revoked: false, record: null, confirmed: true };
@@ -128,10 +127,11 @@ export function revocationReader({
   feed,
   settings,
   state = isolateState,
-  now = Date.now,
   ...freshOptions
 }: RevocationReaderOptions): RevocationReader {
   const { location, known } = state;
+  // The location's clock (a test's, injected), so that the log's and the kept records' ages agree.
+  const now = (): number => location.now();
   // A call's own `waitUntil` (a reader kept across calls is given each call's) before the built-in one.
   // `freshNow(call) || (await fresh(call))`: already fresh, the common case on every lookup, costs no
   // promise and no turn of the microtask queue.
@@ -140,7 +140,8 @@ export function revocationReader({
 
   /** What memory settles without I/O: `true`/`false`, or `undefined` when KV must decide. */
   function fromMemory(digest: string, isFresh: boolean): boolean | undefined {
-    if (location.revoked(digest) || known.get(digest, now())) return true;
+    const at = now();
+    if (location.revoked(digest, at) || known.get(digest, at)) return true;
     return location.settle(digest, isFresh) === "absent" ? false : undefined;
   }
 

@@ -55,6 +55,12 @@ describe("digestOf", () => {
     const long = "€".repeat(20_000);
     expect(digestOf(long)).toBe(sha256(long));
     expect(digestOf("abc")).toBe("ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+    // ASCII, copied byte by byte, until the copy stops: past the buffer, or at the first other character.
+    const longAscii = "a".repeat(30_000);
+    expect(digestOf(longAscii)).toBe(sha256(longAscii));
+    for (const text of [`${"a".repeat(100)}é`, `${"a".repeat(100)}\u0080b`, `${"a".repeat(100)}\ud800`, "\u007f~"]) {
+      expect([digestOf(text), digestOf("abc")]).toEqual([sha256(text), sha256("abc")]);
+    }
   });
 
   it("is what hashToken answers", async () => {

@@ -36,6 +36,16 @@ describe("tokenProblem", () => {
     );
   }, 30_000);
 
+  it("accepts exactly what is printable ASCII, at the edges of the range too", () => {
+    const unit = fc.constantFrom("a", "~", "!", " ", "\u007f", "\u0080", "\u0020", "\u0000", "é");
+    fc.assert(
+      fc.property(fc.string({ unit, maxLength: 40 }), (value) => {
+        expect(tokenProblem(value) === null).toBe(/^[\x21-\x7e]+$/.test(value));
+      }),
+      { seed: 20261203, numRuns: 500 },
+    );
+  });
+
   it("names each kind of problem", () => {
     expect(tokenProblem("")).toBe("empty");
     expect(tokenProblem("a".repeat(MAX_TOKEN_LENGTH + 1))).toBe("too long");
