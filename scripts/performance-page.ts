@@ -75,8 +75,8 @@ const RULES = `- **Ratios, not absolute speed.** Every speed figure is a ratio a
   \`isRevoked(token, { userId, issuedAt })\`, and JWTs naming \`sub\` and \`iat\` (unsigned: lookups
   decode the payload without verifying it). The time is from the \`204\` until every reader of every
   location refuses all of them. Readers also check a token each user gets after it (issued in a whole
-  second at least 2 s after its \`DELETE\` is due; left unjudged when the \`204\` comes in or after
-  that second) and other users' tokens: a refusal of either is a wrong answer, as is refusing a
+  second at least 2 s after its \`DELETE\` is due, 5 s in a quick run; left unjudged when the \`204\`
+  comes in or after that second) and other users' tokens: a refusal of either is a wrong answer, as is refusing a
   user's token before its \`DELETE\` is sent, in quick runs too.
 - **Set-up the bench does itself (bench-only, never in \`src/\`).** Before each steady run the
   object's own backfill from KV is run to its end and a snapshot built (as minutes after a deploy);

@@ -33,7 +33,8 @@ export const FEED_MODES = {
     // The propagation harness again, user revocations mixed in among token revocations.
     userPropagation: {
       tokens: { revocations: 4, spreadMs: 4000, tailMs: 10_000, periodMs: 100 },
-      users: { users: 4, opaquePerUser: 2, jwtPerUser: 1, otherUsers: 2 },
+      // Later tokens 5 s on, within the 10 s tail: a starved machine has answered DELETEs over a second late.
+      users: { users: 4, opaquePerUser: 2, jwtPerUser: 1, otherUsers: 2, laterAfterMs: 5000 },
     },
     steady: {
       tokens: 10_000,
@@ -56,7 +57,7 @@ export const FEED_MODES = {
     kvOnly: { lagMs: 5000, revocations: 12, spreadMs: 10_000, tailMs: 2500, periodMs: 250 },
     userPropagation: {
       tokens: { revocations: 30, spreadMs: 30_000, tailMs: 4000, periodMs: 100 },
-      users: { users: 20, opaquePerUser: 2, jwtPerUser: 1, otherUsers: 4 },
+      users: { users: 20, opaquePerUser: 2, jwtPerUser: 1, otherUsers: 4, laterAfterMs: 2000 },
     },
     steady: {
       tokens: 10_000,

@@ -102,7 +102,9 @@ export async function propagation(
   const startAt = Date.now() + 1500 + (mode === "feed" ? warmMs + 4000 : 0);
   const schedule = randomTimes(size.revocations, startAt, size.spreadMs);
   const endAt = startAt + size.spreadMs + size.tailMs + (mode === "kv" ? lagMs : 0);
-  const usersDue = users ? usersSpec(users.plan, userSchedule(users.size, startAt, size)) : undefined;
+  const usersDue = users
+    ? usersSpec(users.plan, userSchedule(users.size, startAt, size), users.size.laterAfterMs)
+    : undefined;
 
   const [answer, revocations, userRevocations] = await Promise.all([
     post<PropagationAnswer>(`${runtime.urls.locations}/propagation`, {

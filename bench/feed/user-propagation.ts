@@ -12,9 +12,6 @@ import { benchToken } from "../tokens";
 import { GOAL_MS, type PropagationSize, refusalFigures } from "./propagation";
 import type { UserCheck, UserChecksAnswer, UsersSpec } from "./user-propagation.worker";
 
-/** A later token is issued in a whole second at least this long after its user's `DELETE` is due. */
-const AFTER_MS = 2000;
-
 export interface UserPropagationSize {
   /** Users logged out during the run, at random moments over the token revocations' spread. */
   users: number;
@@ -23,6 +20,12 @@ export interface UserPropagationSize {
   jwtPerUser: number;
   /** Users no one logs out, with one opaque token and one JWT each. */
   otherUsers: number;
+  /**
+   * A user's later token is issued in a whole second at least this long after its `DELETE` is due,
+   * and judged only when the `204` came in an earlier second: longer where the tail leaves room
+   * (a quick run on a shared machine can answer a `DELETE` seconds late), never past the tail.
+   */
+  laterAfterMs: number;
 }
 
 /**
@@ -112,10 +115,10 @@ export async function planUsers(runtime: Runtime, runId: string, size: UserPropa
 }
 
 /** The readers' half of the plan, for user revocations due at `schedule`. */
-export function usersSpec(plan: UserPlan, schedule: readonly number[]): UsersSpec {
-  // The first whole second at least AFTER_MS past the due time: a token issued then is newer than
-  // the revocation, unless its `204` comes that late (then it is not judged).
-  const afterFrom = schedule.map((due) => (Math.floor((due + AFTER_MS) / 1000) + 1) * 1000);
+export function usersSpec(plan: UserPlan, schedule: readonly number[], laterAfterMs: number): UsersSpec {
+  // The first whole second at least `laterAfterMs` past the due time: a token issued then is newer
+  // than the revocation, unless its `204` comes that late (then it is not judged).
+  const afterFrom = schedule.map((due) => (Math.floor((due + laterAfterMs) / 1000) + 1) * 1000);
   return {
     schedule: [...schedule],
     before: plan.users.map((u) => u.before),
