@@ -200,10 +200,9 @@ export class FeedLocation {
   /**
    * The largest user revocation bound memory holds for a user digest (whole epoch seconds): the log
    * copies' and the snapshot's user section's; `null` for none. The whole truth only when
-   * {@link usersSettled}; else KV must be asked too.
+   * {@link usersSettled}; else KV must be asked too. `now`: a reading of {@link now} already taken.
    */
-  userBound(digest: string): number | null {
-    const now = this.#now();
+  userBound(digest: string, now = this.#now()): number | null {
     let bound: number | null = null;
     for (const each of this.#copies.values()) {
       const held = each.userBound(digest, now);

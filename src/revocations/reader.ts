@@ -138,9 +138,11 @@ export function revocationReader({
   const freshNow = (call: FreshOptions | undefined) => location.freshNow(feed, settings, call ?? freshOptions);
   const fresh = (call: FreshOptions | undefined) => location.fresh(feed, settings, call ?? freshOptions);
 
-  /** What memory settles without I/O: `true`/`false`, or `undefined` when KV must decide. */
-  function fromMemory(digest: string, isFresh: boolean): boolean | undefined {
-    const at = now();
+  /**
+   * What memory settles without I/O: `true`/`false`, or `undefined` when KV must decide. `at`: a
+   * reading of the clock the caller already took.
+   */
+  function fromMemory(digest: string, isFresh: boolean, at = now()): boolean | undefined {
     if (location.revoked(digest, at) || known.get(digest, at)) return true;
     return location.settle(digest, isFresh) === "absent" ? false : undefined;
   }
@@ -216,9 +218,10 @@ export function revocationReader({
 
     async revokedWithUser(digest, userDigest, issuedAt, call) {
       const isFresh = freshNow(call) || (await fresh(call));
-      const token = fromMemory(digest, isFresh);
+      const at = now();
+      const token = fromMemory(digest, isFresh, at);
       if (token === true) return true;
-      if (revokesIssueTime(location.userBound(userDigest), issuedAt)) return true;
+      if (revokesIssueTime(location.userBound(userDigest, at), issuedAt)) return true;
       if (token === false && location.usersSettled(userDigest, isFresh)) return false;
       // What memory leaves open, read as a batch of one: the token's key and its user's together.
       return revokedIn(await checkAt(isFresh, [digest], [userDigest]), digest, { digest: userDigest, issuedAt });

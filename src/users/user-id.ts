@@ -9,7 +9,15 @@ import { digestOf } from "../token";
 const MAX_USER_ID_LENGTH = 1024;
 
 // C0 controls, DEL and the C1 controls, as for tokens: no authority issues ids holding them.
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+// A loop, not a regex: every lookup with a subject asks, and a regex is a call into the engine's
+// matcher that CPU profiles of the lookup showed costing more than the loop's few comparisons.
+function holdsControl(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return true;
+  }
+  return false;
+}
 
 /**
  * Why a string cannot be a user id, as the end of "userId is invalid: …"; `null` when it can.
@@ -18,7 +26,7 @@ const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 export function userIdProblem(value: string): string | null {
   if (value.length === 0) return "it is empty";
   if (value.length > MAX_USER_ID_LENGTH) return `it is longer than ${MAX_USER_ID_LENGTH} characters`;
-  if (CONTROL.test(value)) return "it holds control characters";
+  if (holdsControl(value)) return "it holds control characters";
   return null;
 }
 

@@ -89,9 +89,12 @@ describe("userIdProblem", () => {
     expect(userIdProblem("x".repeat(1024))).toBeNull();
     expect(userIdProblem("")).toBe("it is empty");
     expect(userIdProblem("x".repeat(1025))).toBe("it is longer than 1024 characters");
-    for (const control of ["\u0000", "\n", "\u007f", "\u0085"]) {
+    // The edges of C0, DEL and C1, and the characters just outside them.
+    for (const control of ["\u0000", "\n", "\u001f", "\u007f", "\u0085", "\u009f"]) {
       expect(userIdProblem(`u${control}1`)).toBe("it holds control characters");
+      expect(userIdProblem(control)).toBe("it holds control characters");
     }
+    for (const other of [" ", "~", "\u00a0", "é", "🔑"]) expect(userIdProblem(`u${other}1`)).toBeNull();
   });
 });
 
