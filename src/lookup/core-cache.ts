@@ -24,6 +24,7 @@ export type CoreEnv = Pick<
 >;
 
 interface Built {
+  readonly state: ReaderState;
   /** The env object it was last asked for: the same object again is a hit with no comparison. */
   readonly env: CoreEnv;
   readonly kv: KVNamespace;
@@ -35,6 +36,9 @@ interface Built {
 
 // One core per reader state (one state per isolate in production): bounded by the states that exist.
 const built = new WeakMap<ReaderState, Built>();
+// The entry last asked for: every call of an isolate asks with the same two objects, so one
+// comparison finds it before any map.
+let last: Built | undefined;
 
 /**
  * The core for `env` and `state`: the one built before when the bindings and the settings' values
@@ -43,26 +47,15 @@ const built = new WeakMap<ReaderState, Built>();
  * @example const core = lookupCore(env, isolateState); await core.isRevoked(token, undefined, ctx);
  */
 export function lookupCore(env: CoreEnv, state: ReaderState): RevocationLookupCore {
-  // Every call of an isolate asks with the same two objects: one comparison, before any map.
-  if (recent?.state === state && recent.env === env) return recent.core;
-  const core = coreFor(env, state);
-  recent = { state, env, core };
-  return core;
-}
-
-let recent: { readonly state: ReaderState; readonly env: CoreEnv; readonly core: RevocationLookupCore } | undefined;
-
-function coreFor(env: CoreEnv, state: ReaderState): RevocationLookupCore {
-  const last = built.get(state);
-  if (last?.env === env) return last.core;
+  if (last?.state === state && last.env === env) return last.core;
+  const kept = built.get(state);
   const values = valuesOf(env);
-  if (last && last.kv === env.REVOCATIONS && last.feed === env.REVOCATION_FEED && last.values === values) {
-    built.set(state, { ...last, env });
-    return last.core;
-  }
-  const core = build(env, state);
-  built.set(state, { env, kv: env.REVOCATIONS, feed: env.REVOCATION_FEED, values, core });
-  return core;
+  last =
+    kept && kept.kv === env.REVOCATIONS && kept.feed === env.REVOCATION_FEED && kept.values === values
+      ? { ...kept, env }
+      : { state, env, kv: env.REVOCATIONS, feed: env.REVOCATION_FEED, values, core: build(env, state) };
+  built.set(state, last);
+  return last.core;
 }
 
 function build(env: CoreEnv, state: ReaderState): RevocationLookupCore {

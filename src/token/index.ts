@@ -6,4 +6,4 @@
 export { constantTimeEqual } from "./constant-time";
 export { digestOf, hashToken, type PresentedToken, presentToken } from "./digest";
 export { jwtUser, readToken, revocationSubject } from "./subject";
-export { MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "./syntax";
+export { holdsControl, MAX_TOKEN_LENGTH, tokenProblem, withinTokenLength } from "./syntax";

@@ -3,21 +3,10 @@
  * for it in storage, the feed and snapshots (docs/design.md §9).
  * @module
  */
-import { digestOf } from "../token";
+import { digestOf, holdsControl } from "../token";
 
 /** Longest user id accepted: 1 KiB, far above any authority's ids (Keystone's are 64 characters). */
 const MAX_USER_ID_LENGTH = 1024;
-
-// C0 controls, DEL and the C1 controls, as for tokens: no authority issues ids holding them.
-// A loop, not a regex: every lookup with a subject asks, and a regex is a call into the engine's
-// matcher that CPU profiles of the lookup showed costing more than the loop's few comparisons.
-function holdsControl(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return true;
-  }
-  return false;
-}
 
 /**
  * Why a string cannot be a user id, as the end of "userId is invalid: …"; `null` when it can.
