@@ -17,40 +17,45 @@ interface SeedBody {
 
 const BENCH_PREFIX = "/__bench/";
 
+interface Wrapped {
+  readonly env: Env;
+  /** The bindings the bench chose (`bindings(env)`), as seeding writes them. */
+  readonly picked: Env;
+  /** The same, every KV operation and feed call counted, as the measured paths see them. */
+  readonly counted: Env;
+}
+
 /**
  * @example export const { handler, Lookup } = benchWorker((env) => env);
  */
 export function benchWorker(bindings: (env: Env) => Env) {
-  const chosen = new WeakMap<Env, Env>();
-  const bound = (env: Env): Env => {
-    let picked = chosen.get(env);
-    if (!picked) {
-      picked = bindings(env);
-      chosen.set(env, picked);
+  // Per env object, the bindings chosen for it and the same counted; a new env (a new isolate) makes
+  // both once. The last env is kept beside its entry: an isolate is given the same env object on
+  // every call, so the measured path pays one comparison, not a WeakMap lookup.
+  const wrapped = new WeakMap<Env, Wrapped>();
+  let last: Wrapped | undefined;
+  const wrap = (env: Env): Wrapped => {
+    if (last?.env === env) return last;
+    let entry = wrapped.get(env);
+    if (!entry) {
+      const picked = bindings(env);
+      entry = { env, picked, counted: countedEnv(picked) };
+      wrapped.set(env, entry);
     }
-    return picked;
+    last = entry;
+    return entry;
   };
 
   // The real `RevocationLookup` itself, its static hook pointed at the counted bindings: not a
   // subclass, whose constructor would be one more per call than the deployed class makes.
-  // The env of the last call kept beside its wrapping: an isolate is given the same env object on
-  // every call, so the counting costs the measured path one comparison, not two WeakMap lookups.
-  let lastEnv: Env | undefined;
-  let lastBindings: Env | undefined;
-  RevocationLookup.bindings = (env) => {
-    if (env !== lastEnv || !lastBindings) {
-      lastBindings = countedEnv(bound(env));
-      lastEnv = env;
-    }
-    return lastBindings;
-  };
+  RevocationLookup.bindings = (env) => wrap(env).counted;
   const Lookup = RevocationLookup;
 
   const handler = {
     async fetch(request, env, ctx) {
       // A substring test first, so the measured requests pay next to nothing for the routes below.
       const url = request.url.includes(BENCH_PREFIX) ? new URL(request.url) : undefined;
-      if (!url?.pathname.startsWith(BENCH_PREFIX)) return worker.fetch(request, countedEnv(bound(env)), ctx);
+      if (!url?.pathname.startsWith(BENCH_PREFIX)) return worker.fetch(request, wrap(env).counted, ctx);
 
       if (url.pathname === "/__bench/counts") {
         const reset = url.searchParams.has("reset");
@@ -66,7 +71,7 @@ export function benchWorker(bindings: (env: Env) => Env) {
       if (url.pathname === "/__bench/seed" && request.method === "POST") {
         // Seeding goes around the counters: it is set-up, not a measured request.
         const { binding, entries } = (await request.json()) as SeedBody;
-        const kv = bound(env)[binding];
+        const kv = wrap(env).picked[binding];
         await Promise.all(
           entries.map(({ key, value, expiration, metadata }) => kv.put(key, value, { expiration, metadata })),
         );

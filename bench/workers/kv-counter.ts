@@ -64,19 +64,11 @@ export function countingKv(name: string, kv: KVNamespace): KVNamespace {
 
 /**
  * The worker's bindings with both KV namespaces counted, and the feed's Durable Object calls counted
- * apart (`feed-counter.ts`); cached per env object.
+ * apart (`feed-counter.ts`): a new wrapping each call, so the caller keeps it (`bench-entry.ts`).
  */
-export function countedEnv(env: Env): Env {
-  let counted = envs.get(env);
-  if (!counted) {
-    counted = {
-      ...env,
-      REVOCATIONS: countingKv("REVOCATIONS", env.REVOCATIONS),
-      TOKENS: countingKv("TOKENS", env.TOKENS),
-      REVOCATION_FEED: countingFeed("REVOCATION_FEED", env.REVOCATION_FEED),
-    };
-    envs.set(env, counted);
-  }
-  return counted;
-}
-const envs = new WeakMap<Env, Env>();
+export const countedEnv = (env: Env): Env => ({
+  ...env,
+  REVOCATIONS: countingKv("REVOCATIONS", env.REVOCATIONS),
+  TOKENS: countingKv("TOKENS", env.TOKENS),
+  REVOCATION_FEED: countingFeed("REVOCATION_FEED", env.REVOCATION_FEED),
+});
