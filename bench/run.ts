@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { PAGE_PATH } from "../scripts/performance-page";
 import { conclude } from "./conclude";
+import { pinApart } from "./cores";
 import { formatFeed } from "./feed/format";
 import { drawDistance, FEED_MODES, FEED_PARTS, type FeedResults, runFeedBench } from "./feed/index";
 import { Bench, type FirstSight, type Measurement } from "./measure";
@@ -55,6 +56,13 @@ if (minMs === undefined || maxMs === undefined || minMs > maxMs) {
   throw new Error(`--distance-ms must be MIN-MAX in ms, for example 20-250 (got "${args["distance-ms"]}")`);
 }
 const distance = drawDistance(FEED_MODES[mode].locations.locations, minMs, maxMs);
+// Each row's rounds: the mode's, times its group's `roundsTimes` (a row takes its ceiling's).
+const roundsById = new Map(
+  groupsOf(scenarios).flatMap((g) =>
+    [g.ceiling, ...g.rows].map((s) => [s.id, rounds * (g.ceiling.roundsTimes ?? 1)] as const),
+  ),
+);
+const roundsOf = (s: Scenario) => roundsById.get(s.id) ?? rounds;
 const amountOf = (s: Scenario) => Math.max(connections * 10, Math.round(requests * s.weight));
 const passOf = (s: Scenario) => Math.max(connections * 5, Math.round(amountOf(s) / rounds));
 const warmupOf = (s: Scenario) => Math.max(connections * 5, Math.round(warmup * s.weight));
@@ -73,7 +81,7 @@ const poolOf = (kind: TokenKind, bindings: Bindings) =>
         sum +
         warmupOf(s) +
         connections * 4 +
-        rounds * (leadInOf(s) + passOf(s) + connections * 8) +
+        roundsOf(s) * (leadInOf(s) + passOf(s) + connections * 8) +
         (profiled.has(s.id) ? amountOf(s) : 0),
       0,
     );
@@ -105,7 +113,7 @@ const HUNG = /code had hung and would never generate a response/;
 
 const started = performance.now();
 console.log(
-  `bench (${mode}${partial ? ", partial" : ""}): ${scenarios.length} rows in ${rounds} rounds, ${feedParts.size} feed parts, ${connections} connections, ${warmup} warm-up + up to ${requests} requests a row; commit ${commit.sha.slice(0, 12)}${commit.dirty ? " (dirty)" : ""}`,
+  `bench (${mode}${partial ? ", partial" : ""}): ${scenarios.length} rows in ${rounds} rounds (${Math.max(rounds, ...roundsById.values())} at most), ${feedParts.size} feed parts, ${connections} connections, ${warmup} warm-up + up to ${requests} requests a row; commit ${commit.sha.slice(0, 12)}${commit.dirty ? " (dirty)" : ""}`,
 );
 const runtime = await startRuntime({
   runId,
@@ -151,6 +159,14 @@ try {
     for (const [bindings, range] of Object.entries(byBindings)) offsets[`${kind}@${bindings}`] = range.first;
   }
   const bench = await Bench.start({ runtime, loader, runId, connections, offsets, hungSoFar: () => log.hung });
+  // The rows only: the feed's figures after them keep every core, as their deadlines were set on.
+  const pinned = pinApart(runtime.workerdPid, [process.pid, loader.pid!]);
+  const { placement } = pinned;
+  console.log(
+    "workerd" in placement
+      ? `rows: workerd on CPU ${placement.workerd}, runner and load on CPU ${placement.load}`
+      : `rows: not pinned (${placement.unpinned})`,
+  );
   const rows: Row[] = [];
   const problems: Problem[] = [];
   const rssSeries: number[] = [];
@@ -174,7 +190,7 @@ try {
         // round 0, last in the next...), so no row is always the furthest from its ceiling and a drift
         // over a round tilts no row one way; each pass follows a lead-in of its own target.
         const passes = new Map<string, Measurement[]>(members.map((s) => [s.id, []]));
-        for (let round = 0; round < rounds; round++) {
+        for (let round = 0; round < roundsOf(group.ceiling); round++) {
           for (const s of rotated(members, round)) {
             await bench.warm(s, leadInOf(s));
             passes.get(s.id)!.push(await bench.measure(s, passOf(s)));
@@ -205,6 +221,7 @@ try {
       }
     }
   } finally {
+    pinned.restore();
     bench.close();
   }
   for (const row of rows) for (const message of row.problems) problems.push({ area: row.id, message });
@@ -237,7 +254,7 @@ try {
         seconds,
         machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? "unknown" },
         versions: versions(),
-        load: { tool: "autocannon", connections, warmup, requests, rounds },
+        load: { tool: "autocannon", connections, warmup, requests, rounds, cores: placement },
         distance,
         memory: { workerdHwmMiB: hwmMiB, workerdRss: summarize(rssSeries) },
         logs: { lines: log.lines, withBenchToken: log.withToken, cancelledAsHung: log.hung },
