@@ -35,35 +35,58 @@ export function split(cpus: readonly number[]): { workerd: number[]; load: numbe
   return { workerd: cpus.slice(0, half), load: cpus.slice(half) };
 }
 
-const taskset = (...args: string[]): string => execFileSync("taskset", args, { encoding: "utf8" });
+/** Runs `taskset` with these arguments and returns what it printed; throws when it fails. */
+export type Taskset = (...args: string[]) => string;
+
+const realTaskset: Taskset = (...args) => execFileSync("taskset", args, { encoding: "utf8" });
 
 /**
  * Pins workerd (every thread) to its share and `loadPids` (every thread) to the rest, and returns how,
- * with `restore` putting both back on every CPU they had. Without `taskset`, or with one CPU, nothing
- * moves and the placement says why: the rows then run as they did before, only noisier.
+ * with `restore` putting both back on every CPU they had. Without `taskset`, with one CPU, or where a
+ * process cannot be moved, nothing stays moved and the placement says why: the rows then run as they
+ * did before, only noisier. Never throws.
  *
  * Why: on two cores the load generator and workerd otherwise take turns on each, as the scheduler
  * pleases, and passes of the same code read further apart (the A/A row's per-round spread fell by
- * about a third when pinned, over four runs of the RPC group).
+ * about a third when pinned, in runs of the RPC ceiling and the A/A row alone).
  */
-export function pinApart(workerdPid: number, loadPids: readonly number[]): { placement: Placement; restore(): void } {
+export function pinApart(
+  workerdPid: number,
+  loadPids: readonly number[],
+  taskset: Taskset = realTaskset,
+): { placement: Placement; restore(): void } {
   let own: string;
+  let cpus: number[];
   try {
     own = taskset("-c", "-p", String(process.pid)).split(":").pop()!.trim();
+    cpus = cpusOf(own);
   } catch (error) {
-    return { placement: { unpinned: `taskset failed: ${(error as Error).message.split("\n")[0]}` }, restore() {} };
+    return { placement: { unpinned: `taskset failed: ${firstLine(error)}` }, restore() {} };
   }
-  const shares = split(cpusOf(own));
+  const shares = split(cpus);
   if (!shares) return { placement: { unpinned: `only CPU ${own} to run on` }, restore() {} };
   const workerd = shares.workerd.join(",");
   const load = shares.load.join(",");
   const place = (cpus: string, pid: number) => taskset("-a", "-c", "-p", cpus, String(pid));
-  place(workerd, workerdPid);
-  for (const pid of loadPids) place(load, pid);
-  return {
-    placement: { workerd, load },
-    restore() {
-      for (const pid of [workerdPid, ...loadPids]) place(own, pid);
-    },
+  const all = [workerdPid, ...loadPids];
+  const restore = () => {
+    for (const pid of all) {
+      try {
+        place(own, pid);
+      } catch {
+        // A process that cannot be moved back (or has ended) keeps its share: the run goes on.
+      }
+    }
   };
+  try {
+    place(workerd, workerdPid);
+    for (const pid of loadPids) place(load, pid);
+  } catch (error) {
+    // Affinity readable but not settable (a sandbox may refuse it): the rows run unpinned, as before.
+    restore();
+    return { placement: { unpinned: `taskset could not move a process: ${firstLine(error)}` }, restore() {} };
+  }
+  return { placement: { workerd, load }, restore };
 }
+
+const firstLine = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split("\n")[0]!;

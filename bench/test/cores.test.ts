@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cpusOf, pinApart, split } from "../cores";
@@ -48,6 +48,28 @@ describe("pinApart", () => {
       expect(cpusOf(allowed(child.pid!))).toEqual(cpusOf(before));
     } finally {
       child.kill();
+    }
+  });
+
+  it("moves nothing when one process cannot be moved, and says why", () => {
+    const workerd = spawn("sleep", ["30"]);
+    const load = spawn("sleep", ["30"]);
+    try {
+      const before = allowed(workerd.pid!);
+      // The real taskset, refusing to move the load as a sandbox might.
+      const refusing = (...args: string[]) => {
+        if (args.includes("-a") && args.at(-1) === String(load.pid))
+          throw new Error("sched_setaffinity: Operation not permitted");
+        return execFileSync("taskset", args, { encoding: "utf8" });
+      };
+      const { placement } = pinApart(workerd.pid!, [load.pid!], refusing);
+      if ("workerd" in placement) throw new Error("pinned although the load could not be moved");
+      if (placement.unpinned.startsWith("only CPU")) return; // one CPU: nothing was tried
+      expect(placement.unpinned).toBe("taskset could not move a process: sched_setaffinity: Operation not permitted");
+      expect(allowed(workerd.pid!)).toBe(before);
+    } finally {
+      workerd.kill();
+      load.kill();
     }
   });
 });
