@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { medianError } from "../stats";
+import { medianError } from "../../scripts/performance-page";
 
 describe("medianError", () => {
   it("is 1.25 times the spread of the logs over the root of the count", () => {
