@@ -67,7 +67,7 @@ export function pinApart(
   if (!shares) return { placement: { unpinned: `only CPU ${own} to run on` }, restore() {} };
   const workerd = shares.workerd.join(",");
   const load = shares.load.join(",");
-  const place = (cpus: string, pid: number) => taskset("-a", "-c", "-p", cpus, String(pid));
+  const place = (list: string, pid: number) => taskset("-a", "-c", "-p", list, String(pid));
   const all = [workerdPid, ...loadPids];
   const restore = () => {
     for (const pid of all) {

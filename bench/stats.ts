@@ -44,6 +44,18 @@ export function repeated(values: readonly number[]): Repeated {
   };
 }
 
+/**
+ * The standard error of the median of `ratios`, relative: about 1.25 times their spread (the standard
+ * deviation of their logarithms) over the square root of their count, for a spread close to normal.
+ * @example medianError([0.9, 1.1, 1.0, 1.0]) // ≈ 0.05
+ */
+export function medianError(ratios: readonly number[]): number {
+  const logs = ratios.map(Math.log);
+  const mean = logs.reduce((sum, x) => sum + x, 0) / logs.length;
+  const variance = logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (logs.length - 1);
+  return (1.25 * Math.sqrt(variance)) / Math.sqrt(logs.length);
+}
+
 /** `count` instants spread at random over `spreadMs` from `from`, in order. */
 export const randomTimes = (count: number, from: number, spreadMs: number) =>
   Array.from({ length: count }, () => from + Math.random() * spreadMs).sort((a, b) => a - b);

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { formatFeed, markdownTable } from "../bench/feed/format";
 import { formatMarkdown } from "../bench/report";
+import { medianError } from "../bench/stats";
 
 export const PAGE_PATH = "docs/performance.md";
 export const RESULTS_PATH = "bench/results.json";
@@ -155,18 +156,6 @@ function noiseFloor(r: Results): string[] {
   return [
     `| noise floor | the RPC ceiling measured as a row (\`rpc-ceiling-aa\`, truth 1.00): ${fixed(aa.median, 2)} x (rounds ${fixed(aa.min, 2)}-${fixed(aa.max, 2)}); a median of its ${aa.values.length} rounds is itself uncertain by about ±${fixed(medianError(aa.values), 2)} (one standard error) |`,
   ];
-}
-
-/**
- * The standard error of the median of `ratios`, relative: about 1.25 times their spread (the standard
- * deviation of their logarithms) over the square root of their count, for a spread close to normal.
- * @example medianError([0.9, 1.1, 1.0, 1.0]) // ≈ 0.05
- */
-export function medianError(ratios: readonly number[]): number {
-  const logs = ratios.map(Math.log);
-  const mean = logs.reduce((sum, x) => sum + x, 0) / logs.length;
-  const variance = logs.reduce((sum, x) => sum + (x - mean) ** 2, 0) / (logs.length - 1);
-  return (1.25 * Math.sqrt(variance)) / Math.sqrt(logs.length);
 }
 
 function targetsSection(r: Results): string {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { medianError } from "../../scripts/performance-page";
+import { medianError } from "../stats";
 
 describe("medianError", () => {
   it("is 1.25 times the spread of the logs over the root of the count", () => {
